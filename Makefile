@@ -1,0 +1,56 @@
+# The command list. `make dev` runs the whole system locally; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && echo python3.12 || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test test-unit test-integration test-e2e bench lint validate build deploy install clean
+
+$(STAMP): requirements-dev.txt layers/tradecore/requirements.txt layers/tradecore/pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+dev: $(STAMP)
+	$(PY) -m devstack
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -m unit
+
+test-integration: $(STAMP)
+	$(PY) -m pytest -m integration
+
+test-e2e: $(STAMP)
+	$(PY) -m pytest -m e2e
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+
+validate: $(STAMP) $(SAM_VENV)/bin/sam
+	$(PY) -m devstack.validate_template template.yaml --sam $(SAM_VENV)/bin/sam
+
+build: $(SAM_VENV)/bin/sam
+	$(SAM_VENV)/bin/sam build
+
+deploy: build
+	$(SAM_VENV)/bin/sam deploy
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The ai function package (CodeUri: functions/, Handler: ai.app.handler)."""

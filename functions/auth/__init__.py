@@ -1,0 +1,1 @@
+"""The auth function package (CodeUri: functions/, Handler: auth.app.handler)."""

@@ -1,0 +1,1 @@
+"""The jobs function package (CodeUri: functions/, Handler: jobs.app.handler)."""

@@ -1,0 +1,1 @@
+"""The trade function package (CodeUri: functions/, Handler: trade.app.handler)."""

@@ -1,0 +1,1 @@
+"""The ws function package (CodeUri: functions/, Handler: ws.app.handler)."""

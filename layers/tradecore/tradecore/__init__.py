@@ -1,0 +1,1 @@
+"""tradecore: the shared layer of the serverless trading platform."""

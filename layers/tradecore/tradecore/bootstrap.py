@@ -1,0 +1,70 @@
+"""The composition root: the one place that builds concrete adapters from Settings.
+
+Everything is built lazily on first use and cached on the container, which a Lambda container
+keeps across invocations. Tests pass their own adapters as keyword overrides::
+
+    container = bootstrap(settings, exchange=FakeExchange())
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from tradecore.config import Settings, get_settings
+from tradecore.observability import configure_logging, register_secrets
+from tradecore.ports import HealthProbe
+
+
+class Container:
+    """Lazily built adapters and services for one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def mongo(self) -> Any:
+        from tradecore.adapters.mongo import MongoGateway
+
+        return MongoGateway(self.settings)
+
+    def migrate(self) -> int:
+        """Apply pending schema migrations (AI function cold start, local stack start)."""
+        from tradecore.adapters.mongo_migrations import run_migrations
+
+        return run_migrations(self.mongo.db, retention_days=self.settings.analysis_retention_days)
+
+    @cached_property
+    def mongo_probe(self) -> HealthProbe:
+        from tradecore.adapters.mongo import MongoProbe
+        from tradecore.adapters.mongo_migrations import LATEST_VERSION
+
+        return MongoProbe(self.mongo, LATEST_VERSION)
+
+    def config_probe(self, *required_secrets: str) -> HealthProbe:
+        from tradecore.services.health import ConfigProbe
+
+        return ConfigProbe(self.settings, required_secrets)
+
+
+def resolve_settings(settings: Settings | None = None) -> Settings:
+    """The process settings, with unset secrets filled from Secrets Manager when configured."""
+    settings = settings or get_settings()
+    if settings.app_secrets_arn:
+        from tradecore.adapters.secrets import fetch_app_secrets
+
+        settings = settings.with_secrets(fetch_app_secrets(settings.app_secrets_arn, settings.aws_region))
+    return settings
+
+
+def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
+    """Build the container; keyword overrides replace any adapter by attribute name."""
+    settings = resolve_settings(settings)
+    configure_logging(settings.effective_log_level)
+    register_secrets(settings.secret_values())
+    container = Container(settings)
+    for name, value in overrides.items():
+        if not hasattr(Container, name):
+            raise TypeError(f"bootstrap() got an unknown override {name!r}")
+        container.__dict__[name] = value
+    return container

@@ -1,0 +1,205 @@
+"""Settings: every environment variable the system reads, its default, validated once.
+
+This module is the one home of the spec's numbers (DESIGN.md §5). A wrong value fails at start
+with a message naming the variable (:func:`load_settings`); secrets are ``SecretStr`` so they
+never appear in ``repr``, logs or error messages.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tradecore.errors import ConfigurationError
+
+SECRET_FIELDS = (
+    "mongodb_uri",
+    "jwt_secret",
+    "inter_service_token",
+    "openai_api_key",
+    "binance_api_key",
+    "binance_api_secret",
+)
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    PROD = "prod"
+
+
+class ExchangeMode(StrEnum):
+    SIMULATOR = "simulator"
+    TESTNET = "testnet"
+    MAINNET = "mainnet"
+
+
+class RegistrationMode(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """All configuration. Field ``foo_bar`` is read from the variable ``FOO_BAR``."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    # --- environment -------------------------------------------------------------------------
+    environment: Environment = Environment.DEV
+    log_level: str | None = Field(default=None, pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    aws_region: str = "us-east-1"
+    dashboard_origin: str = "http://localhost:3000"
+    app_secrets_arn: str | None = None  # JSON secret in Secrets Manager filling unset secrets
+
+    # --- MongoDB -----------------------------------------------------------------------------
+    mongodb_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27017")
+    mongodb_database: str = "tradecore"
+    mongodb_server_selection_timeout_ms: int = Field(default=1500, ge=100, le=30000)
+    mongodb_max_pool_size: int = Field(default=10, ge=1, le=500)
+
+    # --- AWS resources (names reach code only through these) ---------------------------------
+    connections_table: str = "tradecore-connections"
+    idempotency_table: str = "tradecore-idempotency"
+    service_state_table: str = "tradecore-service-state"
+    trade_outbox_queue_url: str | None = None
+    websocket_management_url: str | None = None  # https://{api}.execute-api.{region}.amazonaws.com/{stage}
+
+    # --- auth --------------------------------------------------------------------------------
+    jwt_secret: SecretStr | None = None
+    jwt_expiry_hours: int = Field(default=24, ge=1, le=24 * 30)
+    inter_service_token: SecretStr | None = None
+    registration_mode: RegistrationMode = RegistrationMode.OPEN
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+
+    # --- AI ----------------------------------------------------------------------------------
+    ai_service_url: str = "http://127.0.0.1:8000"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    ai_timeout_seconds: float = Field(default=30.0, gt=0, le=30)
+    ai_retry_delays_seconds: Annotated[list[float], NoDecode] = Field(default_factory=lambda: [1.0, 3.0])
+    ai_degraded_after_failed_checks: int = Field(default=3, ge=1)
+    ai_cached_signal_max_age_seconds: int = Field(default=15 * 60, ge=0)
+    ai_recovery_check_seconds: int = Field(default=30, ge=1)
+    analysis_queue_max: int = Field(default=1000, ge=1)
+    analysis_retention_days: int = Field(default=30, ge=1)
+
+    # --- circuit breaker (state shared through the service-state table) ---------------------
+    breaker_fail_max: int = Field(default=5, ge=1)
+    breaker_reset_seconds: int = Field(default=30, ge=1)
+    breaker_success_threshold: int = Field(default=3, ge=1)
+
+    # --- caches (seconds) --------------------------------------------------------------------
+    analysis_cache_ttl_ai: int = Field(default=300, ge=0)
+    analysis_cache_ttl_core: int = Field(default=120, ge=0)
+    indicator_cache_ttl: int = Field(default=60, ge=0)
+    market_data_cache_ttl: int = Field(default=30, ge=0)
+    account_cache_ttl: int = Field(default=300, ge=0)
+    positions_cache_ttl: int = Field(default=30, ge=0)
+
+    # --- sync cadence ------------------------------------------------------------------------
+    account_sync_seconds: int = Field(default=30, ge=1)
+    reconcile_seconds: int = Field(default=300, ge=60)
+    price_fanout_ms: int = Field(default=100, ge=10)
+    trade_flow_budget_seconds: float = Field(default=5.0, gt=0)
+
+    # --- exchange ----------------------------------------------------------------------------
+    binance_testnet: bool = False
+    binance_mainnet_enabled: bool = False  # mainnet only when explicitly enabled (prod profile)
+    binance_simulator_url: str = "http://127.0.0.1:9000"
+    binance_api_key: SecretStr | None = None
+    binance_api_secret: SecretStr | None = None
+    binance_recv_window_ms: int = Field(default=5000, ge=1, le=60000)
+    trading_symbols: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT"]
+    )
+    max_order_notional_usdt: Decimal = Field(default=Decimal("10000"), gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_lists(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in ("ai_retry_delays_seconds", "trading_symbols"):
+                for candidate in (key, key.upper()):
+                    if candidate in data:
+                        data[candidate] = _csv(data[candidate])
+        return data
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.binance_testnet and self.binance_mainnet_enabled:
+            raise ValueError("BINANCE_TESTNET and BINANCE_MAINNET_ENABLED cannot both be true")
+        if self.environment is Environment.PROD:
+            for name in ("jwt_secret", "inter_service_token"):
+                if getattr(self, name) is None and not self.app_secrets_arn:
+                    raise ValueError(f"{name.upper()} (or APP_SECRETS_ARN) is required when ENVIRONMENT=prod")
+        if (
+            self.exchange_mode is not ExchangeMode.SIMULATOR
+            and not (self.binance_api_key and self.binance_api_secret)
+            and not self.app_secrets_arn
+        ):
+            raise ValueError("BINANCE_API_KEY and BINANCE_API_SECRET are required for testnet or mainnet")
+        return self
+
+    @property
+    def exchange_mode(self) -> ExchangeMode:
+        if self.binance_mainnet_enabled:
+            return ExchangeMode.MAINNET
+        if self.binance_testnet:
+            return ExchangeMode.TESTNET
+        return ExchangeMode.SIMULATOR
+
+    @property
+    def effective_log_level(self) -> str:
+        """Debug logs in dev, info in prod, unless ``LOG_LEVEL`` says otherwise."""
+        return self.log_level or ("DEBUG" if self.environment is Environment.DEV else "INFO")
+
+    def secret_values(self) -> list[str]:
+        """The plain values of every secret that is set (for log redaction)."""
+        values = []
+        for name in SECRET_FIELDS:
+            secret = getattr(self, name)
+            if secret is not None and secret.get_secret_value():
+                values.append(secret.get_secret_value())
+        return values
+
+    def with_secrets(self, secrets: dict[str, str]) -> Settings:
+        """A copy where unset secrets are filled from ``secrets`` (variable names as keys)."""
+        filled = {
+            name: SecretStr(secrets[name.upper()])
+            for name in SECRET_FIELDS
+            if name.upper() in secrets and (getattr(self, name) is None or name == "mongodb_uri")
+        }
+        return self.model_copy(update=filled)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the environment; raise :class:`ConfigurationError` naming the variable.
+
+    The message names each offending variable and the rule it broke, never the value itself.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = ".".join(str(part) for part in error["loc"]).upper() or "configuration"
+            problems.append(f"{variable}: {error['msg']}")
+        raise ConfigurationError("Invalid configuration: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once (Lambda containers reuse them)."""
+    return load_settings()

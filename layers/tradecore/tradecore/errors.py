@@ -1,0 +1,136 @@
+"""One error taxonomy for the whole platform.
+
+Adapters translate vendor errors into these (``raise ... from e``); the HTTP and WebSocket
+edges map them to responses exactly once (see ``tradecore.http_api``). Messages are written for
+the user: they never carry secrets, stack traces or vendor internals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TradecoreError(Exception):
+    """Base of every error the platform raises on purpose."""
+
+    status: int = 500
+    code: str = "internal_error"
+    default_message: str = "Internal error"
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+        self.message = message or self.default_message
+        self.details = details or {}
+        super().__init__(self.message)
+
+
+class InvalidInputError(TradecoreError):
+    """The request is malformed or breaks a rule (schema, filters, risk limits)."""
+
+    status = 422
+    code = "validation_error"
+    default_message = "The request is not valid"
+
+
+class AuthenticationError(TradecoreError):
+    status = 401
+    code = "unauthorized"
+    default_message = "Authentication required"
+
+
+class ForbiddenError(TradecoreError):
+    status = 403
+    code = "forbidden"
+    default_message = "Not allowed"
+
+
+class NotFoundError(TradecoreError):
+    status = 404
+    code = "not_found"
+    default_message = "Not found"
+
+
+class ConflictError(TradecoreError):
+    status = 409
+    code = "conflict"
+    default_message = "Conflict with the current state"
+
+
+class RateLimitedError(TradecoreError):
+    status = 429
+    code = "rate_limited"
+    default_message = "Too many requests"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))
+
+
+class DependencyUnavailableError(TradecoreError):
+    """A dependency (MongoDB, the AI service, OpenAI, the exchange) cannot serve now.
+
+    ``temporary`` errors may be retried by the caller's retry policy.
+    """
+
+    status = 503
+    code = "dependency_unavailable"
+    default_message = "A dependency is unavailable"
+
+    def __init__(
+        self, message: str | None = None, *, dependency: str = "unknown", temporary: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.dependency = dependency
+        self.temporary = temporary
+
+
+class ExchangeRejectedError(TradecoreError):
+    """The exchange refused the request; ``reason`` is the exchange's own message."""
+
+    status = 422
+    code = "exchange_rejected"
+    default_message = "The exchange rejected the request"
+
+    def __init__(
+        self, message: str | None = None, *, exchange_code: int | None = None, reason: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(message or (f"Exchange rejected the request: {reason}" if reason else None), **kwargs)
+        self.exchange_code = exchange_code
+        self.reason = reason
+
+
+class InvalidOrderError(ExchangeRejectedError):
+    code = "invalid_order"
+    default_message = "The order breaks the exchange's rules"
+
+
+class InsufficientFundsError(ExchangeRejectedError):
+    code = "insufficient_funds"
+    default_message = "Insufficient balance for the order"
+
+
+class ExchangeAuthError(ExchangeRejectedError):
+    status = 502
+    code = "exchange_auth_failed"
+    default_message = "The exchange refused our credentials"
+
+
+class OperationalError(TradecoreError):
+    """Something is wrong that needs a human (misconfiguration, unknown exchange state)."""
+
+    status = 500
+    code = "operational_error"
+    default_message = "Operational error; the team has been alerted"
+
+
+class ConfigurationError(TradecoreError):
+    """Configuration is missing or malformed; raised at start, names the variable."""
+
+    status = 500
+    code = "configuration_error"
+    default_message = "The service is misconfigured"
+
+
+class InternalError(TradecoreError):
+    status = 500
+    code = "internal_error"
+    default_message = "Internal error"

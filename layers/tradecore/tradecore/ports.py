@@ -1,0 +1,22 @@
+"""The interfaces the services need; adapters implement them, tests fake them.
+
+Services import only these Protocols, never an adapter or a vendor SDK.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tradecore.domain.health import ComponentHealth
+
+
+class HealthProbe(Protocol):
+    """Checks one dependency; must answer within its own short timeout and never raise."""
+
+    name: str
+
+    def check(self) -> ComponentHealth: ...
+
+
+class SchemaInfo(Protocol):
+    def schema_version(self) -> int: ...

@@ -1,0 +1,80 @@
+"""Health of a service: its own state plus each dependency, checked in parallel.
+
+The answer is bounded in time: each probe has its own short timeout (MongoDB's server
+selection timeout, for instance), and probes run concurrently so one slow dependency does not
+add to another's wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tradecore.domain.health import ComponentHealth, HealthStatus, worst
+from tradecore.ports import HealthProbe
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    service: str
+    status: HealthStatus
+    components: tuple[ComponentHealth, ...]
+    checked_at: datetime
+
+    @property
+    def http_status(self) -> int:
+        return 503 if self.status is HealthStatus.DOWN else 200
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "status": self.status.value,
+            "checked_at": self.checked_at.isoformat(),
+            "components": {component.name: component.as_dict() for component in self.components},
+        }
+
+
+def _safe_check(probe: HealthProbe) -> ComponentHealth:
+    try:
+        return probe.check()
+    except Exception as exc:  # noqa: BLE001 - a broken probe is a down component, not a 500
+        return ComponentHealth(probe.name, HealthStatus.DOWN, f"check failed: {type(exc).__name__}")
+
+
+def check_health(service: str, probes: Sequence[HealthProbe], critical: frozenset[str]) -> HealthReport:
+    """Run every probe; the service is ``down`` when a critical one is down, else the worst of the rest.
+
+    A non-critical component that is down makes the service ``degraded``, not ``down``.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, len(probes))) as pool:
+        components = tuple(pool.map(_safe_check, probes))
+    statuses = []
+    for component in components:
+        if component.status is HealthStatus.DOWN and component.name not in critical:
+            statuses.append(HealthStatus.DEGRADED)
+        else:
+            statuses.append(component.status)
+    return HealthReport(service, worst(statuses), components, datetime.now(UTC))
+
+
+class ConfigProbe:
+    """Configuration sanity: what is missing or risky, never the values themselves."""
+
+    name = "config"
+
+    def __init__(self, settings: Any, required_secrets: Sequence[str]) -> None:
+        self._settings = settings
+        self._required = required_secrets
+
+    def check(self) -> ComponentHealth:
+        missing = [name.upper() for name in self._required if getattr(self._settings, name) is None]
+        info: dict[str, Any] = {
+            "environment": self._settings.environment.value,
+            "exchange_mode": self._settings.exchange_mode.value,
+        }
+        if missing:
+            return ComponentHealth(self.name, HealthStatus.DEGRADED, "not set: " + ", ".join(missing), info)
+        return ComponentHealth(self.name, HealthStatus.OK, None, info)

@@ -1,0 +1,165 @@
+"""Shared fixtures: settings, a Lambda context, sample events, SecantusDB and moto.
+
+Tests under ``tests/unit`` are marked ``unit`` and cannot open sockets; ``tests/integration``
+and ``tests/e2e`` get their markers the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.servers import MongoServer, free_port
+from tradecore.config import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+
+# Deterministic, obviously fake values; tests assert they never reach a log line.
+TEST_JWT_SECRET = "test-jwt-secret-0123456789abcdef"
+TEST_SERVICE_TOKEN = "test-service-token-fedcba9876543210"
+
+os.environ.update(
+    {
+        "POWERTOOLS_SERVICE_NAME": "tradecore-test",
+        "POWERTOOLS_METRICS_NAMESPACE": "TradecoreTest",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_DEV": "false",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(ROOT).parts
+        if len(parts) > 1 and parts[1] in ("unit", "integration", "e2e"):
+            item.add_marker(getattr(pytest.mark, parts[1]))
+
+
+@pytest.fixture
+def make_settings() -> Callable[..., Settings]:
+    """Settings for a test: fake secrets and every override given as keyword arguments."""
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "jwt_secret": TEST_JWT_SECRET,
+            "inter_service_token": TEST_SERVICE_TOKEN,
+            "mongodb_server_selection_timeout_ms": 500,
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return build
+
+
+@dataclass
+class FakeLambdaContext:
+    """What the Lambda runtime passes as ``context``, with a real countdown."""
+
+    function_name: str = "test-function"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 1024
+    timeout_ms: int = 30_000
+    aws_request_id: str = ""
+
+    def __post_init__(self) -> None:
+        import time
+
+        self.aws_request_id = self.aws_request_id or str(uuid.uuid4())
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "2026/11/25/[$LATEST]test"
+        self._deadline = time.monotonic() + self.timeout_ms / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        import time
+
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture
+def load_event() -> Callable[[str], dict[str, Any]]:
+    """Load ``events/<name>.json`` (a fresh copy each call)."""
+
+    def load(name: str) -> dict[str, Any]:
+        path = EVENTS / (name if name.endswith(".json") else f"{name}.json")
+        event: dict[str, Any] = json.loads(path.read_text())
+        return event
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def mongo_server() -> Iterator[MongoServer]:
+    """One SecantusDB server for the session; tests that stop it must start it again."""
+    server = MongoServer()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def private_mongo_server() -> Iterator[MongoServer]:
+    """A SecantusDB server of this test's own, free to stop and restart."""
+    server = MongoServer()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def mongo_database_name() -> str:
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def mongo_settings(
+    mongo_server: MongoServer, mongo_database_name: str, make_settings: Callable[..., Settings]
+) -> Iterator[Settings]:
+    """Settings pointing at the shared SecantusDB server, with a database of this test's own."""
+    mongo_server.start()
+    yield make_settings(mongodb_uri=mongo_server.uri, mongodb_database=mongo_database_name)
+    if mongo_server.running:
+        import pymongo
+
+        client: pymongo.MongoClient = pymongo.MongoClient(mongo_server.uri, serverSelectionTimeoutMS=2000)
+        client.drop_database(mongo_database_name)
+        client.close()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto's in-process AWS (no sockets): for unit tests of adapters."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 for integration tests; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
