@@ -1,6 +1,7 @@
 # The command list. `make dev` runs the whole system locally; `make test` runs every test.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && echo python3.12 || echo python3)
+# Lambda runs python3.12: prefer it, fall back to any python3 >= 3.11.
+PYTHON ?= $(shell for p in python3.12 python3; do $$p -c 'import sys; assert sys.version_info >= (3, 11)' >/dev/null 2>&1 && echo $$p && break; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam

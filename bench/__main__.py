@@ -1,0 +1,60 @@
+"""``make bench``: run every ``bench/bench_*.py``, write ``bench/results.json``, print a table.
+
+Each benchmark module exposes ``run() -> list[Result]``. ``python -m bench NAME ...`` runs only
+the named modules (``cold_import``, ``gateway``, ...) and merges their figures into the file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import bench
+from bench.result import Result, render_table
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def _modules(selected: list[str]) -> list[str]:
+    names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    if selected:
+        wanted = {f"bench_{name.removeprefix('bench_')}" for name in selected}
+        unknown = wanted - set(names)
+        if unknown:
+            raise SystemExit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; have {', '.join(names)}")
+        names = [name for name in names if name in wanted]
+    return names
+
+
+def main(argv: list[str]) -> int:
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"results": []}
+    results: dict[str, dict[str, object]] = {row["name"]: row for row in previous.get("results", [])}
+    fresh: list[Result] = []
+    for name in _modules(argv):
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        module = importlib.import_module(f"bench.{name}")
+        for result in module.run():
+            fresh.append(result)
+            results[result.name] = result.as_dict()
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}",
+                "results": sorted(results.values(), key=lambda row: str(row["name"])),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(render_table(fresh))
+    return 1 if any(result.passed is False for result in fresh) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
