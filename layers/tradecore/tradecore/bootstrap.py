@@ -41,6 +41,27 @@ class Container:
 
         return MongoProbe(self.mongo, LATEST_VERSION)
 
+    @cached_property
+    def connection_registry(self) -> Any:
+        from tradecore.adapters.connections import DynamoConnectionRegistry
+
+        return DynamoConnectionRegistry(self.settings.connections_table, self.settings.aws_region)
+
+    @cached_property
+    def message_sender(self) -> Any:
+        from tradecore.adapters.connections import ApiGatewayMessageSender
+        from tradecore.errors import ConfigurationError
+
+        if not self.settings.websocket_management_url:
+            raise ConfigurationError("WEBSOCKET_MANAGEMENT_URL is not set")
+        return ApiGatewayMessageSender(self.settings.websocket_management_url, self.settings.aws_region)
+
+    @cached_property
+    def realtime(self) -> Any:
+        from tradecore.services.realtime import RealtimeService
+
+        return RealtimeService(self.connection_registry, self.message_sender, self.token_service)
+
     def config_probe(self, *required_secrets: str) -> HealthProbe:
         from tradecore.services.health import ConfigProbe
 

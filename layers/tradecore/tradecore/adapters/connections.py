@@ -1,0 +1,107 @@
+"""WebSocket connections in DynamoDB (ConnectionsTable), and posting to them.
+
+Items: ``connection_id`` (key), ``user_id``, ``role``, ``channels`` (list), ``connected_at``,
+``expires_at`` (TTL: API Gateway closes a connection after 2 hours, so older items are stale).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import BotoCoreError, ClientError
+
+from tradecore.adapters.dynamodb_errors import translate_dynamodb_errors as _dynamodb
+from tradecore.domain.realtime import MessageType, envelope
+from tradecore.errors import DependencyUnavailableError, NotFoundError
+
+MAX_CONNECTION_SECONDS = 2 * 60 * 60
+
+
+class DynamoConnectionRegistry:
+    """Who is connected and what they subscribed to."""
+
+    def __init__(self, table_name: str, region: str) -> None:
+        self._table = boto3.resource("dynamodb", region_name=region).Table(table_name)
+
+    def add(self, connection_id: str, user_id: str, role: str) -> None:
+        now = int(time.time())
+        item = {
+            "connection_id": connection_id,
+            "user_id": user_id,
+            "role": role,
+            "channels": [],
+            "connected_at": now,
+            "expires_at": now + MAX_CONNECTION_SECONDS + 60,
+        }
+        with _dynamodb("register connection"):
+            self._table.put_item(Item=item)
+
+    def remove(self, connection_id: str) -> None:
+        with _dynamodb("remove connection"):
+            self._table.delete_item(Key={"connection_id": connection_id})
+
+    def get(self, connection_id: str) -> dict[str, Any] | None:
+        with _dynamodb("read connection"):
+            item: dict[str, Any] | None = self._table.get_item(Key={"connection_id": connection_id}).get("Item")
+        return item
+
+    def set_channels(self, connection_id: str, channels: list[str]) -> None:
+        """Replace the connection's channels; ``NotFoundError`` if it is gone."""
+        with _dynamodb("update subscriptions"):
+            try:
+                self._table.update_item(
+                    Key={"connection_id": connection_id},
+                    UpdateExpression="SET channels = :c",
+                    ConditionExpression=Attr("connection_id").exists(),
+                    ExpressionAttributeValues={":c": channels},
+                )
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                    raise NotFoundError("connection not found") from exc
+                raise
+
+    def subscribers(self, channel: str) -> list[str]:
+        """Connection ids subscribed to ``channel`` (a scan: fine at the scale of one trading desk)."""
+        kwargs: dict[str, Any] = {
+            "FilterExpression": Attr("channels").contains(channel),
+            "ProjectionExpression": "connection_id",
+        }
+        return self._paged(self._table.scan, kwargs, "list subscribers")
+
+    def of_user(self, user_id: str) -> list[str]:
+        """Connection ids of one user, through the ``user_id-index`` GSI."""
+        kwargs: dict[str, Any] = {"IndexName": "user_id-index", "KeyConditionExpression": Key("user_id").eq(user_id)}
+        return self._paged(self._table.query, kwargs, "list user connections")
+
+    def _paged(self, call: Any, kwargs: dict[str, Any], operation: str) -> list[str]:
+        ids: list[str] = []
+        with _dynamodb(operation):
+            while True:
+                page = call(**kwargs)
+                ids.extend(item["connection_id"] for item in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    return ids
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class ApiGatewayMessageSender:
+    """Posts messages through the API Gateway management API (``@connections``)."""
+
+    def __init__(self, endpoint_url: str, region: str) -> None:
+        self._client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url, region_name=region)
+
+    def send(self, connection_id: str, message_type: MessageType, data: dict[str, Any], trace_id: str | None) -> bool:
+        """Deliver one message; ``False`` when the connection is gone (410), so the caller can forget it."""
+        payload = json.dumps(envelope(message_type, data, trace_id), default=str).encode()
+        try:
+            self._client.post_to_connection(ConnectionId=connection_id, Data=payload)
+        # GoneException is a ClientError subclass: catch it first, or stale connections are never removed
+        except self._client.exceptions.GoneException:
+            return False
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyUnavailableError("WebSocket delivery failed", dependency="websocket") from exc
+        return True
