@@ -163,3 +163,34 @@ def moto_server() -> Iterator[str]:
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+class LogCapture:
+    """Every line our logger writes while the fixture is active."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.stream = io.StringIO()
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each line parsed as JSON (fails the test if a line is not one JSON object)."""
+        return [json.loads(line) for line in self.text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def log_capture() -> Iterator[LogCapture]:
+    import logging
+
+    from tradecore.observability import logger
+
+    capture = LogCapture()
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous = handler.setStream(capture.stream)
+    yield capture
+    handler.setStream(previous)

@@ -10,9 +10,11 @@ import json
 from typing import Any
 
 from tradecore.bootstrap import Container, bootstrap
+from tradecore.config import get_settings
 from tradecore.errors import TradecoreError
 from tradecore.observability import bind_user, logger, metrics, request_context
 
+get_settings()  # validate at cold start: a misconfigured function refuses to start
 _container: Container | None = None
 
 

@@ -7,9 +7,11 @@ becomes a 500 with no internals in the body; the details go to the log only.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -18,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from tradecore.bootstrap import Container, bootstrap
+from tradecore.config import get_settings
 from tradecore.errors import InternalError, RateLimitedError, TradecoreError
 from tradecore.observability import TRACE_HEADER, current_trace_id, logger, metrics, request_context
 
@@ -71,20 +74,37 @@ async def _unexpected_error(_: Request, exc: Exception) -> Response:
     return error_response(internal.status, internal.code, internal.message)
 
 
+def _record_request_metrics(status: int, started: float) -> None:
+    """The spec's core metrics: request rate, response time, error rate (EMF, flushed per invocation)."""
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ResponseTime", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000)
+    if status >= 500:
+        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+    elif status >= 400:
+        metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
+
+
 def create_app(service: str, *, container_factory: Callable[[], Container] = bootstrap) -> FastAPI:
-    """A FastAPI app with the platform's error mapping and trace-id middleware."""
+    """A FastAPI app with the platform's error mapping and trace-id middleware.
+
+    Settings are validated here, at import (cold start), so a misconfigured function refuses to
+    start with a message naming the variable instead of failing its first request.
+    """
+    get_settings()
     app = FastAPI(title=f"tradecore {service}", version="1.0.0", redirect_slashes=False)
     app.state.container_factory = container_factory
     app.state.container = None
 
     @app.middleware("http")
     async def bind_trace_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
         with request_context(request.headers.get(TRACE_HEADER)) as trace_id:
             try:
                 response = await call_next(request)
             except Exception as exc:  # noqa: BLE001 - last resort; mapped to a clean 500
                 response = await _unexpected_error(request, exc)
             response.headers[TRACE_HEADER] = trace_id
+            _record_request_metrics(response.status_code, started)
             return response
 
     app.add_exception_handler(TradecoreError, _tradecore_error)

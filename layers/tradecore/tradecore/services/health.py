@@ -7,6 +7,7 @@ add to another's wait.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,7 +51,9 @@ def check_health(service: str, probes: Sequence[HealthProbe], critical: frozense
     A non-critical component that is down makes the service ``degraded``, not ``down``.
     """
     with ThreadPoolExecutor(max_workers=max(1, len(probes))) as pool:
-        components = tuple(pool.map(_safe_check, probes))
+        # each probe runs in a copy of this context, so its log lines keep the request's trace id
+        futures = [pool.submit(contextvars.copy_context().run, _safe_check, probe) for probe in probes]
+        components = tuple(future.result() for future in futures)
     statuses = []
     for component in components:
         if component.status is HealthStatus.DOWN and component.name not in critical:

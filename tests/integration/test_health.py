@@ -1,0 +1,80 @@
+"""Health through the real Mangum handler, against a real MongoDB-protocol server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ai import app as ai_app
+from tests.support.servers import MongoServer
+from trade import app as trade_app
+from tradecore.bootstrap import bootstrap
+from tradecore.config import Settings
+
+
+@pytest.fixture(params=[(trade_app, "api_health"), (ai_app, "ai_health")], ids=["core", "ai"])
+def health_function(request: pytest.FixtureRequest) -> Any:
+    module, event_name = request.param
+    yield module, event_name
+    module.app.state.container = None
+
+
+def _invoke(module: Any, event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+    response = module.handler(event, context)
+    return response["statusCode"], json.loads(response["body"]), response["headers"]
+
+
+def test_health_is_200_with_mongodb_up(
+    health_function: Any, mongo_settings: Settings, load_event: Callable[[str], dict[str, Any]], lambda_context: Any
+) -> None:
+    module, event_name = health_function
+    container = bootstrap(mongo_settings)
+    container.migrate()
+    module.app.state.container = container
+    status, body, headers = _invoke(module, load_event(event_name), lambda_context)
+    assert status == 200
+    assert body["components"]["mongodb"]["status"] == "ok"
+    assert body["components"]["mongodb"]["schema_version"] >= 1
+    assert body["status"] == "ok"
+    assert headers["x-request-id"] == load_event(event_name)["headers"]["x-request-id"]
+
+
+def test_health_is_503_naming_mongodb_when_it_is_stopped(
+    health_function: Any,
+    private_mongo_server: MongoServer,
+    make_settings: Callable[..., Settings],
+    load_event: Callable[[str], dict[str, Any]],
+    lambda_context: Any,
+) -> None:
+    module, event_name = health_function
+    module.app.state.container = bootstrap(make_settings(mongodb_uri=private_mongo_server.uri))
+    assert _invoke(module, load_event(event_name), lambda_context)[0] == 200
+
+    private_mongo_server.stop()
+    status, body, _ = _invoke(module, load_event(event_name), lambda_context)
+    assert status == 503
+    assert body["status"] == "down"
+    assert body["components"]["mongodb"]["status"] == "down"
+
+    private_mongo_server.start()
+    assert _invoke(module, load_event(event_name), lambda_context)[0] == 200
+
+
+def test_health_reports_pending_migrations_as_degraded(
+    mongo_settings: Settings, load_event: Callable[[str], dict[str, Any]], lambda_context: Any
+) -> None:
+    trade_app.app.state.container = bootstrap(mongo_settings)
+    try:
+        status, body, _ = _invoke(trade_app, load_event("api_health"), lambda_context)
+    finally:
+        trade_app.app.state.container = None
+    assert status == 200
+    assert body["components"]["mongodb"] == {
+        "status": "degraded",
+        "detail": "schema migrations pending",
+        "schema_version": 0,
+        "schema_latest": 1,
+    }

@@ -1,0 +1,76 @@
+"""Logs: one JSON object per line with the spec's fields, the request's trace id, no secrets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import TEST_JWT_SECRET, TEST_SERVICE_TOKEN, LogCapture
+from trade import app as trade_app
+from tradecore.bootstrap import bootstrap
+from tradecore.config import Settings
+from tradecore.domain.health import ComponentHealth, HealthStatus
+from tradecore.observability import logger, request_context
+
+
+class ExplodingProbe:
+    name = "mongodb"
+
+    def check(self) -> ComponentHealth:
+        logger.warning("probe saw", extra={"uri": f"mongodb://app:{TEST_JWT_SECRET}@db", "attempt": 2})
+        return ComponentHealth(self.name, HealthStatus.OK)
+
+
+@pytest.fixture
+def container_with_secrets(make_settings: Callable[..., Settings]) -> Any:
+    container = bootstrap(make_settings(openai_api_key="sk-unit-test-openai-key"), mongo_probe=ExplodingProbe())
+    trade_app.app.state.container = container
+    yield container
+    trade_app.app.state.container = None
+
+
+@pytest.mark.usefixtures("container_with_secrets")
+def test_every_line_is_one_json_object_with_the_spec_fields(
+    log_capture: LogCapture, load_event: Callable[[str], dict[str, Any]], lambda_context: Any
+) -> None:
+    event = load_event("api_health")
+    response = trade_app.handler(event, lambda_context)
+    assert response["statusCode"] == 200
+
+    records = log_capture.records()
+    assert records, "the request logged nothing"
+    probe_line = next(record for record in records if record["message"] == "probe saw")
+    assert set(probe_line) >= {"timestamp", "service", "level", "message", "trace_id", "extra_data"}
+    assert probe_line["trace_id"] == event["headers"]["x-request-id"]
+    assert probe_line["level"] == "WARNING"
+    assert probe_line["extra_data"]["attempt"] == 2
+
+
+@pytest.mark.usefixtures("container_with_secrets")
+def test_no_secret_value_reaches_a_log_line(
+    log_capture: LogCapture, load_event: Callable[[str], dict[str, Any]], lambda_context: Any
+) -> None:
+    trade_app.handler(load_event("api_health"), lambda_context)
+    with request_context("t-1"):
+        logger.info("config dump", extra={"token": TEST_SERVICE_TOKEN, "nested": {"key": "sk-unit-test-openai-key"}})
+    text = log_capture.text
+    assert "config dump" in text
+    for secret in (TEST_JWT_SECRET, TEST_SERVICE_TOKEN, "sk-unit-test-openai-key"):
+        assert secret not in text
+
+
+def test_user_id_appears_only_when_known(log_capture: LogCapture) -> None:
+    from tradecore.observability import bind_user
+
+    with request_context("t-anon"):
+        logger.info("anonymous")
+    with request_context("t-user"):
+        bind_user("user-42")
+        logger.info("authenticated")
+    anonymous, authenticated = (json.loads(line) for line in log_capture.text.splitlines())
+    assert "user_id" not in anonymous
+    assert authenticated["user_id"] == "user-42"
+    assert authenticated["trace_id"] == "t-user"
