@@ -62,6 +62,68 @@ class Container:
 
         return RealtimeService(self.connection_registry, self.message_sender, self.token_service)
 
+    # --- auth and users (issue 6) ---------------------------------------------------------------
+
+    @cached_property
+    def service_state(self) -> Any:
+        from tradecore.adapters.service_state import ServiceStateTable
+
+        return ServiceStateTable(self.settings.service_state_table, self.settings.aws_region)
+
+    @cached_property
+    def token_denylist(self) -> Any:
+        from tradecore.services.revocation import StateTokenDenylist
+
+        lifetime = self.settings.jwt_expiry_hours * 3600 + self.settings.jwt_leeway_seconds
+        return StateTokenDenylist(self.service_state, max_token_lifetime_seconds=lifetime)
+
+    @cached_property
+    def token_service(self) -> Any:
+        from tradecore.services.tokens import TokenService
+
+        secret = self.settings.jwt_secret.get_secret_value() if self.settings.jwt_secret else None
+        return TokenService(
+            secret,
+            self.token_denylist,
+            expiry_hours=self.settings.jwt_expiry_hours,
+            leeway_seconds=self.settings.jwt_leeway_seconds,
+        )
+
+    @cached_property
+    def password_hasher(self) -> Any:
+        from tradecore.adapters.passwords import Argon2PasswordHasher
+
+        return Argon2PasswordHasher()
+
+    @cached_property
+    def user_store(self) -> Any:
+        from tradecore.adapters.user_store import MongoUserStore
+
+        return MongoUserStore(self.mongo)
+
+    @cached_property
+    def login_throttle(self) -> Any:
+        from tradecore.services.login_throttle import StateLoginThrottle
+
+        return StateLoginThrottle(
+            self.service_state,
+            max_failures=self.settings.login_max_failures,
+            window_seconds=self.settings.login_window_seconds,
+        )
+
+    @cached_property
+    def auth_service(self) -> Any:
+        from tradecore.config import RegistrationMode
+        from tradecore.services.auth import AuthService
+
+        return AuthService(
+            self.user_store,
+            self.password_hasher,
+            self.token_service,
+            self.login_throttle,
+            registration_open=self.settings.registration_mode is RegistrationMode.OPEN,
+        )
+
     def config_probe(self, *required_secrets: str) -> HealthProbe:
         from tradecore.services.health import ConfigProbe
 

@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     registration_mode: RegistrationMode = RegistrationMode.OPEN
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)  # clock skew between instances
 
     # --- AI ----------------------------------------------------------------------------------
     ai_service_url: str = "http://127.0.0.1:8000"
@@ -94,6 +95,12 @@ class Settings(BaseSettings):
     ai_recovery_check_seconds: int = Field(default=30, ge=1)
     analysis_queue_max: int = Field(default=1000, ge=1)
     analysis_retention_days: int = Field(default=30, ge=1)
+    ai_request_budget_seconds: float = Field(default=29.0, gt=0, le=900)  # when no Lambda context says
+    ai_deadline_margin_seconds: float = Field(default=1.0, ge=0)  # kept for the fallback and storage
+    ai_min_attempt_seconds: float = Field(default=1.0, gt=0)  # no OpenAI attempt with less time left
+    ai_prompt_recent_candles: int = Field(default=12, ge=1, le=200)
+    openai_max_output_tokens: int = Field(default=400, ge=50)
+    analysis_flush_retry_seconds: float = Field(default=5.0, gt=0)  # background retry of queued analyses
 
     # --- circuit breaker (state shared through the service-state table) ---------------------
     breaker_fail_max: int = Field(default=5, ge=1)

@@ -5,10 +5,15 @@ Services import only these Protocols, never an adapter or a vendor SDK.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
+from tradecore.domain.analysis_record import AnalysisRecord
 from tradecore.domain.health import ComponentHealth
 from tradecore.domain.realtime import MessageType
+from tradecore.domain.signals import MarketView, Verdict
+from tradecore.domain.users import User
 
 
 class HealthProbe(Protocol):
@@ -55,3 +60,107 @@ class MessageSender(Protocol):
     def send(
         self, connection_id: str, message_type: MessageType, data: dict[str, Any], trace_id: str | None
     ) -> bool: ...
+
+
+# --- auth and users (issue 6) ----------------------------------------------------------------
+
+
+class UserStore(Protocol):
+    """Users by id and by normalised email. Raises ``DependencyUnavailableError`` when down."""
+
+    def add(self, user: User) -> None:
+        """Store a new user; ``ConflictError`` when the email is taken."""
+        ...
+
+    def get(self, user_id: str) -> User | None: ...
+    def find_by_email(self, email: str) -> User | None: ...
+    def count(self) -> int: ...
+    def earliest_user_id(self) -> str | None:
+        """The id of the user created first (ties broken by id), ``None`` when there is none."""
+        ...
+
+    def list_users(self, *, limit: int, offset: int) -> list[User]: ...
+    def save(self, user: User) -> None:
+        """Replace the mutable fields (role, active, hash, timestamps); ``NotFoundError`` if absent."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether ``password`` matches; with ``None`` a dummy hash is checked (same cost) → False."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    """An atomic counter within a fixed time window (``window_started_at`` in epoch seconds)."""
+
+    count: int
+    window_started_at: float
+
+
+class ServiceState(Protocol):
+    """Small shared state with expiry (DynamoDB ServiceStateTable), seen by every function instance.
+
+    Items past ``expires_at`` are treated as absent even before DynamoDB's TTL sweep deletes them.
+    """
+
+    def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None: ...
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None: ...
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]: ...
+    def delete(self, pk: str, sk: str) -> None: ...
+    def increment_in_window(self, pk: str, sk: str, *, window_seconds: int, now: float) -> WindowCount:
+        """Add one to the counter of the current window (a new window starts once it has elapsed)."""
+        ...
+
+
+class TokenDenylist(Protocol):
+    def revoke_token(self, token_id: str, *, until: int) -> None: ...
+    def revoke_user_tokens(self, user_id: str, *, issued_before: float) -> None: ...
+    def is_revoked(self, token_id: str, user_id: str, issued_at: float) -> bool: ...
+
+
+class LoginThrottle(Protocol):
+    def check(self, email: str) -> None:
+        """Raise ``RateLimitedError`` (with ``retry_after``) while ``email`` is locked out."""
+        ...
+
+    def record_failure(self, email: str) -> None: ...
+    def reset(self, email: str) -> None: ...
+
+
+# --- AI analysis (issue 5) -------------------------------------------------------------------
+
+
+class Analyzer(Protocol):
+    """Turns a market view into a verdict. ``configured`` is False when it cannot run at all.
+
+    ``deadline`` is a ``time.monotonic()`` instant the answer must come before. Raises
+    ``DependencyUnavailableError`` (with the reason) when it cannot answer in time or at all.
+    """
+
+    configured: bool
+
+    def analyze(self, view: MarketView, deadline: float) -> Verdict: ...
+
+
+class AnalysisStore(Protocol):
+    """Stored analyses (``ai_analysis_results``). Raises ``DependencyUnavailableError`` when down."""
+
+    def save(self, record: AnalysisRecord) -> None: ...
+    def save_many(self, records: list[AnalysisRecord]) -> int:
+        """Insert all, skipping ids already stored (idempotent); returns how many were new."""
+        ...
+
+    def newest(self, symbol: str, timeframe: str, candle_time: int, not_before: datetime) -> AnalysisRecord | None:
+        """The newest analysis for this closed candle stored at or after ``not_before``."""
+        ...
+
+
+class Broadcaster(Protocol):
+    """Hands a message to every subscriber of ``channel``; must not raise (best effort)."""
+
+    def publish(self, channel: str, message_type: str, data: dict[str, Any]) -> None: ...

@@ -1,0 +1,77 @@
+"""Auth API (``/api/auth/*``, ``/api/admin/users*``): one FastAPI app, one Lambda per endpoint.
+
+Public: register and login. Everything else goes through ``tradecore.http_auth``'s dependency.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query, Response
+
+from auth.schemas import Credentials, NewUser, PasswordChange, UserUpdate, session_body, users_body
+from tradecore.errors import DependencyUnavailableError
+from tradecore.http_api import ContainerDep, create_app, lambda_entry
+from tradecore.http_auth import AdminUser, ReadUser
+
+app = create_app("auth")
+
+
+@app.post("/api/auth/register", status_code=201, tags=["auth"])
+def register(body: Credentials, container: ContainerDep) -> dict[str, Any]:
+    """Self-registration: 201 with a session; 409 taken email, 403 closed, 503 MongoDB down."""
+    return session_body(container.auth_service.register(body.email, body.password))
+
+
+@app.post("/api/auth/login", tags=["auth"])
+def login(body: Credentials, container: ContainerDep) -> dict[str, Any]:
+    """A session for valid credentials; 401 otherwise, 429 with Retry-After after 5 failures."""
+    return session_body(container.auth_service.login(body.email, body.password))
+
+
+@app.get("/api/auth/me", tags=["auth"])
+def me(user: ReadUser, container: ContainerDep) -> dict[str, Any]:
+    """The caller's account. While MongoDB is down, what the verified token proves (``source: token``)."""
+    try:
+        return {**container.auth_service.current_user(user).public(), "source": "database"}
+    except DependencyUnavailableError:
+        return {"id": user.user_id, "email": None, "role": user.role.value, "active": True, "source": "token"}
+
+
+@app.post("/api/auth/logout", status_code=204, tags=["auth"])
+def logout(user: ReadUser, container: ContainerDep) -> Response:
+    """Revoke the token of this request."""
+    container.auth_service.logout(user)
+    return Response(status_code=204)
+
+
+@app.post("/api/auth/password", tags=["auth"])
+def change_password(body: PasswordChange, user: ReadUser, container: ContainerDep) -> dict[str, Any]:
+    """Change the caller's password; every earlier token is revoked and a fresh session returned."""
+    session = container.auth_service.change_password(user, body.current_password, body.new_password)
+    return session_body(session)
+
+
+@app.get("/api/admin/users", tags=["admin"])
+def list_users(
+    _: AdminUser,
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    return users_body(container.auth_service.list_users(limit=limit, offset=offset), limit=limit, offset=offset)
+
+
+@app.post("/api/admin/users", status_code=201, tags=["admin"])
+def create_user(body: NewUser, _: AdminUser, container: ContainerDep) -> dict[str, Any]:
+    """Create an account (the way in when REGISTRATION_MODE=closed)."""
+    return container.auth_service.create_user(body.email, body.password, body.role).public()
+
+
+@app.patch("/api/admin/users/{user_id}", tags=["admin"])
+def update_user(user_id: str, body: UserUpdate, admin: AdminUser, container: ContainerDep) -> dict[str, Any]:
+    """Change a user's role and/or deactivate them; their current tokens stop working at once."""
+    return container.auth_service.update_user(admin, user_id, role=body.role, active=body.active).public()
+
+
+handler = lambda_entry(app)

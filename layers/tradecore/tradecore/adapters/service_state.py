@@ -1,0 +1,160 @@
+"""The ServiceStateTable in DynamoDB: small shared state with expiry, seen by every instance.
+
+Key schema: ``pk`` (string, hash) + ``sk`` (string, range); TTL attribute ``expires_at`` (epoch
+seconds). DynamoDB's TTL sweep can lag for a day or more, so reads treat an item past
+``expires_at`` as absent. Reads are strongly consistent: a token revoked on one instance must be
+refused by the next request on any other.
+
+Used for the token denylist and login throttling (auth), and generic enough for shared circuit
+breaker and health state.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from tradecore.adapters.dynamodb_errors import translate_dynamodb_errors
+from tradecore.errors import DependencyUnavailableError
+from tradecore.ports import WindowCount
+
+_KEYS = ("pk", "sk")
+_MAX_BATCH_ROUNDS = 5
+
+
+def _to_dynamo(value: Any) -> Any:
+    """boto3 refuses floats: numbers are stored as ``Decimal``."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {key: _to_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_dynamo(item) for item in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _from_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(item) for item in value]
+    return value
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    return bool(exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
+class ServiceStateTable:
+    """Put/get with expiry and windowed atomic counters over one DynamoDB table."""
+
+    def __init__(self, table_name: str, region: str) -> None:
+        self._resource = boto3.resource("dynamodb", region_name=region)
+        self._table = self._resource.Table(table_name)
+        self._table_name = table_name
+
+    def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None:
+        """Write (replace) one item; ``DependencyUnavailableError`` when DynamoDB cannot be reached."""
+        item = {**_to_dynamo(attributes), "pk": pk, "sk": sk}
+        if expires_at is not None:
+            item["expires_at"] = int(expires_at)
+        with translate_dynamodb_errors("service state put"):
+            self._table.put_item(Item=item)
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        """The item's attributes (without keys), or ``None`` when absent or expired."""
+        with translate_dynamodb_errors("service state get"):
+            item = self._table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
+        return _live(item, time.time())
+
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The live items among ``keys`` in one round trip (BatchGetItem), keyed by ``(pk, sk)``."""
+        pending: list[dict[str, str]] = [{"pk": pk, "sk": sk} for pk, sk in dict.fromkeys(keys)]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        now = time.time()
+        for _ in range(_MAX_BATCH_ROUNDS):
+            if not pending:
+                return found
+            request = {self._table_name: {"Keys": pending, "ConsistentRead": True}}
+            with translate_dynamodb_errors("service state batch get"):
+                response = self._resource.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self._table_name, []):
+                live = _live(item, now)
+                if live is not None:
+                    found[(item["pk"], item["sk"])] = live
+            pending = response.get("UnprocessedKeys", {}).get(self._table_name, {}).get("Keys", [])
+        raise DependencyUnavailableError("DynamoDB busy (service state batch get)", dependency="dynamodb")
+
+    def delete(self, pk: str, sk: str) -> None:
+        with translate_dynamodb_errors("service state delete"):
+            self._table.delete_item(Key={"pk": pk, "sk": sk})
+
+    def increment_in_window(self, pk: str, sk: str, *, window_seconds: int, now: float) -> WindowCount:
+        """Atomically add one to the counter of the current window; start a new window once it elapsed.
+
+        Concurrent increments from many instances are all counted (``ADD`` is atomic); when two
+        instances race to start a new window, the loser's increment goes into the winner's.
+        """
+        cutoff = _to_dynamo(float(now) - window_seconds)
+        try:
+            with translate_dynamodb_errors("service state increment"):
+                response = self._table.update_item(
+                    Key={"pk": pk, "sk": sk},
+                    UpdateExpression="ADD #count :one",
+                    ConditionExpression="window_started_at > :cutoff",
+                    ExpressionAttributeNames={"#count": "count"},
+                    ExpressionAttributeValues={":one": 1, ":cutoff": cutoff},
+                    ReturnValues="ALL_NEW",
+                )
+            item = response["Attributes"]
+            return WindowCount(int(item["count"]), float(item["window_started_at"]))
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+        return self._start_window(pk, sk, window_seconds=window_seconds, now=now, cutoff=cutoff)
+
+    def _start_window(self, pk: str, sk: str, *, window_seconds: int, now: float, cutoff: Any) -> WindowCount:
+        item = {
+            "pk": pk,
+            "sk": sk,
+            "count": 1,
+            "window_started_at": _to_dynamo(float(now)),
+            "expires_at": int(now) + window_seconds + 1,
+        }
+        try:
+            with translate_dynamodb_errors("service state new window"):
+                self._table.put_item(
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(pk) OR window_started_at <= :cutoff",
+                    ExpressionAttributeValues={":cutoff": cutoff},
+                )
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            # another instance opened the window a moment ago: count this one in it
+            with translate_dynamodb_errors("service state increment"):
+                response = self._table.update_item(
+                    Key={"pk": pk, "sk": sk},
+                    UpdateExpression="ADD #count :one",
+                    ExpressionAttributeNames={"#count": "count"},
+                    ExpressionAttributeValues={":one": 1},
+                    ReturnValues="ALL_NEW",
+                )
+            attributes = response["Attributes"]
+            return WindowCount(int(attributes["count"]), float(attributes["window_started_at"]))
+        return WindowCount(1, float(now))
+
+
+def _live(item: dict[str, Any] | None, now: float) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    expires_at = item.get("expires_at")
+    if expires_at is not None and float(expires_at) <= now:
+        return None
+    return {key: _from_dynamo(value) for key, value in item.items() if key not in _KEYS}

@@ -1,0 +1,204 @@
+"""Auth use cases: register, login, logout, password change, and user administration.
+
+Rules: the first user administers the installation; later self-registered users are viewers
+until an admin promotes them; ``REGISTRATION_MODE=closed`` refuses self-registration (admins
+create users). Unknown email and wrong password take the same path (a dummy hash is verified)
+and get the same answer. Nothing here ever logs a password, a hash or a token.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tradecore.domain.users import Principal, Role, User, check_password_policy, normalise_email, role_for_new_user
+from tradecore.errors import (
+    AuthenticationError,
+    ConflictError,
+    DependencyUnavailableError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
+from tradecore.observability import logger
+from tradecore.ports import LoginThrottle, PasswordHasher, UserStore
+from tradecore.services.tokens import TokenService
+
+INVALID_CREDENTIALS = "Invalid email or password"
+REGISTRATION_UNAVAILABLE = "Registration is unavailable: the user database cannot be reached. Try again later."
+
+
+@dataclass(frozen=True)
+class Session:
+    """A user and a fresh access token for them."""
+
+    user: User
+    token: str
+    expires_at: int
+
+
+class AuthService:
+    def __init__(
+        self,
+        users: UserStore,
+        hasher: PasswordHasher,
+        tokens: TokenService,
+        throttle: LoginThrottle,
+        *,
+        registration_open: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._users = users
+        self._hasher = hasher
+        self._tokens = tokens
+        self._throttle = throttle
+        self._registration_open = registration_open
+        self._clock = clock
+
+    def register(self, email: str, password: str) -> Session:
+        """Self-registration. ``ForbiddenError`` when closed, ``ConflictError`` for a taken email,
+        ``InvalidInputError`` for a bad email or password, 503 while MongoDB is unreachable."""
+        if not self._registration_open:
+            raise ForbiddenError("Self-registration is closed; an administrator creates accounts")
+        email = normalise_email(email)
+        check_password_policy(password)
+        try:
+            first_user = self._users.count() == 0
+            user = self._new_user(email, password, Role.VIEWER)
+            self._users.add(user)
+            # two first registrations may race: only the earliest user becomes admin
+            if first_user and self._users.earliest_user_id() == user.user_id:
+                user = user.with_changes(role=role_for_new_user(first_user=True))
+                self._users.save(user)
+        except DependencyUnavailableError as exc:
+            raise DependencyUnavailableError(REGISTRATION_UNAVAILABLE, dependency="mongodb") from exc
+        logger.info("user registered", extra={"new_user_id": user.user_id, "role": user.role.value})
+        return self._session(user)
+
+    def login(self, email: str, password: str) -> Session:
+        """A session for valid credentials; ``AuthenticationError`` (same message for unknown email and
+        wrong password), ``RateLimitedError`` after too many failures, 503 while MongoDB is down."""
+        try:
+            email = normalise_email(email)
+        except InvalidInputError:
+            email = ""  # no such account: take the same path as an unknown email
+        self._throttle.check(email)
+        user = self._users.find_by_email(email) if email else None
+        if not self._hasher.verify(user.password_hash if user else None, password) or user is None:
+            self._throttle.record_failure(email)
+            logger.info("login failed")
+            raise AuthenticationError(INVALID_CREDENTIALS)
+        if not user.active:
+            raise AuthenticationError("This account is deactivated; contact an administrator")
+        self._throttle.reset(email)
+        if self._hasher.needs_rehash(user.password_hash):
+            user = user.with_changes(password_hash=self._hasher.hash(password))
+            self._users.save(user)
+        logger.info("login succeeded", extra={"login_user_id": user.user_id})
+        return self._session(user)
+
+    def logout(self, principal: Principal) -> None:
+        """Revoke the caller's token until it would expire anyway."""
+        self._tokens.revoke(principal)
+        logger.info("logged out")
+
+    def current_user(self, principal: Principal) -> User:
+        """The caller's user record (503 while MongoDB is down; see ``/api/auth/me`` for the fallback)."""
+        user = self._users.get(principal.user_id)
+        if user is None or not user.active:
+            raise AuthenticationError("This account no longer exists or is deactivated")
+        return user
+
+    def change_password(self, principal: Principal, current_password: str, new_password: str) -> Session:
+        """Set a new password and revoke every token issued before now; returns a fresh session.
+
+        The current password is checked (and throttled like a login), so a stolen token alone
+        cannot take the account over.
+        """
+        check_password_policy(new_password)
+        user = self.current_user(principal)
+        self._throttle.check(user.email)
+        if not self._hasher.verify(user.password_hash, current_password):
+            self._throttle.record_failure(user.email)
+            raise ForbiddenError("The current password is not correct")
+        now = self._clock()
+        user = user.with_changes(
+            password_hash=self._hasher.hash(new_password), password_changed_at=_at(now), updated_at=_at(now)
+        )
+        self._users.save(user)
+        self._tokens.revoke(principal)
+        self._tokens.revoke_all_before(user.user_id, now)
+        logger.info("password changed; earlier tokens revoked")
+        return self._session(user)
+
+    def list_users(self, *, limit: int = 100, offset: int = 0) -> list[User]:
+        return self._users.list_users(limit=limit, offset=offset)
+
+    def update_user(self, actor: Principal, user_id: str, *, role: Role | None, active: bool | None) -> User:
+        """Change a user's role and/or active flag; their existing tokens are revoked so the change
+        applies at once. Admins cannot change themselves (so one admin always remains)."""
+        if user_id == actor.user_id:
+            raise ConflictError("Administrators cannot change their own role or deactivate themselves")
+        user = self._users.get(user_id)
+        if user is None:
+            raise NotFoundError("No such user")
+        changes = {key: value for key, value in (("role", role), ("active", active)) if value is not None}
+        if not changes:
+            return user
+        now = self._clock()
+        user = user.with_changes(**changes, updated_at=_at(now))
+        self._users.save(user)
+        self._tokens.revoke_all_before(user.user_id, now)
+        logger.info(
+            "user updated by admin",
+            extra={"target_user_id": user.user_id, "role": user.role.value, "active": user.active},
+        )
+        return user
+
+    def create_user(self, email: str, password: str, role: Role) -> User:
+        """An admin creates an account (the way in when registration is closed)."""
+        email = normalise_email(email)
+        check_password_policy(password)
+        user = self._new_user(email, password, role)
+        self._users.add(user)
+        logger.info("user created by admin", extra={"new_user_id": user.user_id, "role": role.value})
+        return user
+
+    def ensure_demo_user(self, email: str, password: str, role: Role) -> User:
+        """Create or repair the local stack's demo account so the printed credentials work."""
+        email = normalise_email(email)
+        existing = self._users.find_by_email(email)
+        if existing is None:
+            return self.create_user(email, password, role)
+        changes: dict[str, object] = {}
+        if not self._hasher.verify(existing.password_hash, password):
+            changes["password_hash"] = self._hasher.hash(password)
+        if existing.role is not role or not existing.active:
+            changes.update(role=role, active=True)
+        if changes:
+            existing = existing.with_changes(**changes, updated_at=_at(self._clock()))
+            self._users.save(existing)
+        return existing
+
+    def _new_user(self, email: str, password: str, role: Role) -> User:
+        now = _at(self._clock())
+        return User(
+            user_id=uuid.uuid4().hex,
+            email=email,
+            password_hash=self._hasher.hash(password),
+            role=role,
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def _session(self, user: User) -> Session:
+        issued = self._tokens.issue_with_principal(user)
+        return Session(user=user, token=issued.token, expires_at=issued.principal.expires_at)
+
+
+def _at(epoch_seconds: float) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC)

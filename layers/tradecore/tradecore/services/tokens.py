@@ -1,0 +1,132 @@
+"""Access tokens: HS256 JWTs carrying ``sub``, ``role``, ``iat``, ``exp`` (24 h) and ``jti``.
+
+Verification pins the algorithm (``algorithms=["HS256"]``), so ``alg: none`` and algorithm
+confusion (an RS256/HS384 header, a public key used as an HMAC secret) are refused by PyJWT
+before any claim is read. Every claim is required. Verification needs only the secret and the
+denylist (service-state table), never MongoDB: issued tokens keep working while MongoDB is down.
+
+``iat`` carries milliseconds: a password change revokes every token issued *before* it, and a
+token issued right after it in the same second must stay valid.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jwt
+
+from tradecore.domain.users import Principal, Role, User
+from tradecore.errors import AuthenticationError, ConfigurationError
+from tradecore.ports import TokenDenylist
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti")
+MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least 256 bits
+SECONDS_PER_HOUR = 3600
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    principal: Principal
+
+
+class TokenService:
+    """Issues and verifies access tokens; revocation goes through the :class:`TokenDenylist` port."""
+
+    def __init__(
+        self,
+        secret: str | None,
+        denylist: TokenDenylist,
+        *,
+        expiry_hours: int = 24,
+        leeway_seconds: int = 30,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not secret or len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigurationError(f"JWT_SECRET must be set and at least {MIN_SECRET_BYTES} bytes long")
+        self._secret = secret
+        self._denylist = denylist
+        self.lifetime_seconds = expiry_hours * SECONDS_PER_HOUR
+        self._leeway = leeway_seconds
+        self._clock = clock
+
+    def issue(self, user: User) -> str:
+        """A signed token for ``user`` (its current role), valid for the configured lifetime."""
+        return self.issue_with_principal(user).token
+
+    def issue_with_principal(self, user: User) -> IssuedToken:
+        now = self._clock()
+        issued_at = _millis(now)
+        principal = Principal(
+            user_id=user.user_id,
+            role=user.role,
+            token_id=uuid.uuid4().hex,
+            issued_at=issued_at,
+            expires_at=int(now) + self.lifetime_seconds,
+        )
+        claims = {
+            "sub": principal.user_id,
+            "role": principal.role.value,
+            "iat": principal.issued_at,
+            "exp": principal.expires_at,
+            "jti": principal.token_id,
+        }
+        return IssuedToken(jwt.encode(claims, self._secret, algorithm=ALGORITHM), principal)
+
+    def verify(self, token: str | None) -> Principal:
+        """The principal of a valid token.
+
+        Raises :class:`AuthenticationError` when the token is missing, malformed, signed with
+        another key or algorithm, expired, missing a claim, or revoked; and
+        ``DependencyUnavailableError`` when the denylist cannot be read (we fail closed).
+        """
+        if not token:
+            raise AuthenticationError("Authentication required: send a bearer token")
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                leeway=self._leeway,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthenticationError("The token has expired; log in again") from None
+        except jwt.InvalidTokenError:
+            raise AuthenticationError("The token is not valid") from None
+        principal = _principal(claims)
+        if self._denylist.is_revoked(principal.token_id, principal.user_id, principal.issued_at):
+            raise AuthenticationError("The token has been revoked; log in again")
+        return principal
+
+    def revoke(self, principal: Principal) -> None:
+        """Revoke one token until it would have expired anyway."""
+        self._denylist.revoke_token(principal.token_id, until=principal.expires_at)
+
+    def revoke_all_before(self, user_id: str, when: float) -> None:
+        """Revoke every token of ``user_id`` issued before ``when`` (password change, role change)."""
+        self._denylist.revoke_user_tokens(user_id, issued_before=_millis(when))
+
+
+def _millis(epoch_seconds: float) -> float:
+    # both sides floor to the millisecond, so a token issued after a revocation instant never
+    # compares as issued before it
+    return math.floor(epoch_seconds * 1000) / 1000
+
+
+def _principal(claims: dict[str, object]) -> Principal:
+    sub, role, jti = claims["sub"], claims["role"], claims["jti"]
+    if not (isinstance(sub, str) and sub and isinstance(jti, str) and jti):
+        raise AuthenticationError("The token is not valid")
+    try:
+        parsed_role = Role(str(role))
+        issued_at = float(claims["iat"])  # type: ignore[arg-type]
+        expires_at = int(claims["exp"])  # type: ignore[call-overload]
+    except (ValueError, TypeError):
+        raise AuthenticationError("The token is not valid") from None
+    return Principal(user_id=sub, role=parsed_role, token_id=jti, issued_at=issued_at, expires_at=expires_at)
