@@ -19,12 +19,14 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
     from aws_lambda_powertools.logging.types import LogRecord
 
 TRACE_HEADER = "X-Request-ID"
@@ -73,7 +75,15 @@ def register_secrets(values: Iterable[str]) -> None:
 
 logger = Logger(logger_formatter=SpecFormatter(utc=True, use_rfc3339=True))
 metrics = Metrics()
-tracer = Tracer()
+
+
+@lru_cache(maxsize=1)
+def get_tracer() -> Tracer:
+    """Powertools' Tracer, built on first use: the X-Ray SDK costs ~0.5 s of cold start, and
+    Lambda's active tracing records each invocation without it."""
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
 
 
 def configure_logging(level: str) -> None:
