@@ -205,3 +205,26 @@ def create_service_state_table(region: str = "us-east-1", table_name: str = "tra
     client.update_time_to_live(
         TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
     )
+
+
+def api_event(
+    event: dict[str, Any],
+    *,
+    token: str | None = None,
+    body: dict[str, Any] | None = None,
+    path: str | None = None,
+) -> dict[str, Any]:
+    """A sample API Gateway v2 event with its bearer token, JSON body or path replaced."""
+    import json
+
+    headers = event["headers"]
+    if token is None:
+        headers.pop("authorization", None)
+    else:
+        headers["authorization"] = f"Bearer {token}"
+    if body is not None:
+        event["body"] = json.dumps(body)
+    if path is not None:
+        event["rawPath"] = path
+        event["requestContext"]["http"]["path"] = path
+    return event
