@@ -13,6 +13,14 @@ from tests.support.servers import MongoServer
 from trade import app as trade_app
 from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
+from tradecore.domain.health import ComponentHealth, HealthStatus
+
+
+class HealthyAi:
+    name = "ai"
+
+    def check(self) -> ComponentHealth:
+        return ComponentHealth(self.name, HealthStatus.OK)
 
 
 @pytest.fixture(params=[(trade_app, "api_health"), (ai_app, "ai_health")], ids=["core", "ai"])
@@ -31,7 +39,7 @@ def test_health_is_200_with_mongodb_up(
     health_function: Any, mongo_settings: Settings, load_event: Callable[[str], dict[str, Any]], lambda_context: Any
 ) -> None:
     module, event_name = health_function
-    container = bootstrap(mongo_settings)
+    container = bootstrap(mongo_settings, ai_health_probe=HealthyAi())
     container.migrate()
     module.app.state.container = container
     status, body, headers = _invoke(module, load_event(event_name), lambda_context)
@@ -50,7 +58,9 @@ def test_health_is_503_naming_mongodb_when_it_is_stopped(
     lambda_context: Any,
 ) -> None:
     module, event_name = health_function
-    module.app.state.container = bootstrap(make_settings(mongodb_uri=private_mongo_server.uri))
+    module.app.state.container = bootstrap(
+        make_settings(mongodb_uri=private_mongo_server.uri), ai_health_probe=HealthyAi()
+    )
     assert _invoke(module, load_event(event_name), lambda_context)[0] == 200
 
     private_mongo_server.stop()
@@ -66,7 +76,7 @@ def test_health_is_503_naming_mongodb_when_it_is_stopped(
 def test_health_reports_pending_migrations_as_degraded(
     mongo_settings: Settings, load_event: Callable[[str], dict[str, Any]], lambda_context: Any
 ) -> None:
-    trade_app.app.state.container = bootstrap(mongo_settings)
+    trade_app.app.state.container = bootstrap(mongo_settings, ai_health_probe=HealthyAi())
     try:
         status, body, _ = _invoke(trade_app, load_event("api_health"), lambda_context)
     finally:

@@ -24,9 +24,18 @@ class ExplodingProbe:
         return ComponentHealth(self.name, HealthStatus.OK)
 
 
+class QuietAi:
+    name = "ai"
+
+    def check(self) -> ComponentHealth:
+        return ComponentHealth(self.name, HealthStatus.OK)
+
+
 @pytest.fixture
 def container_with_secrets(make_settings: Callable[..., Settings]) -> Any:
-    container = bootstrap(make_settings(openai_api_key="sk-unit-test-openai-key"), mongo_probe=ExplodingProbe())
+    container = bootstrap(
+        make_settings(openai_api_key="sk-unit-test-openai-key"), mongo_probe=ExplodingProbe(), ai_health_probe=QuietAi()
+    )
     trade_app.app.state.container = container
     yield container
     trade_app.app.state.container = None

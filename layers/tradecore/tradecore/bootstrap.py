@@ -124,6 +124,59 @@ class Container:
             registration_open=self.settings.registration_mode is RegistrationMode.OPEN,
         )
 
+    # --- AI analysis (issue 5) -----------------------------------------------------------------
+
+    @cached_property
+    def llm_analyzer(self) -> Any:
+        from tradecore.adapters.openai_analyzer import OpenAIAnalyzer
+
+        return OpenAIAnalyzer(self.settings)
+
+    @cached_property
+    def technical_analyzer(self) -> Any:
+        from tradecore.domain.signals import TechnicalAnalyzer
+
+        return TechnicalAnalyzer()
+
+    @cached_property
+    def analysis_store(self) -> Any:
+        from tradecore.adapters.analysis_store import MongoAnalysisStore
+
+        return MongoAnalysisStore(self.mongo)
+
+    @cached_property
+    def broadcaster(self) -> Any:
+        from tradecore.adapters.logging_broadcaster import LoggingBroadcaster
+
+        return LoggingBroadcaster()
+
+    @cached_property
+    def analysis_service(self) -> Any:
+        from tradecore.services.analysis import AnalysisPolicy, AnalysisService
+
+        s = self.settings
+        policy = AnalysisPolicy(
+            known_symbols=tuple(s.trading_symbols),
+            analysis_ttl_seconds=s.analysis_cache_ttl_ai,
+            indicator_ttl_seconds=s.indicator_cache_ttl,
+            deadline_margin_seconds=s.ai_deadline_margin_seconds,
+            queue_max=s.analysis_queue_max,
+            flush_retry_seconds=s.analysis_flush_retry_seconds,
+        )
+        return AnalysisService(
+            policy,
+            llm=self.llm_analyzer,
+            technical=self.technical_analyzer,
+            store=self.analysis_store,
+            broadcaster=self.broadcaster,
+        )
+
+    @cached_property
+    def ai_health_probe(self) -> HealthProbe:
+        from tradecore.adapters.http_health import HttpHealthProbe
+
+        return HttpHealthProbe("ai", self.settings.ai_service_url.rstrip("/") + "/ai/health")
+
     def config_probe(self, *required_secrets: str) -> HealthProbe:
         from tradecore.services.health import ConfigProbe
 

@@ -1,0 +1,41 @@
+"""The scheduled health monitor: check every dependency, remember it, tell users what changed.
+
+Each component's status is kept in the shared service state (so every function instance and the
+dashboard read the same answer); a change is pushed to WebSocket subscribers of ``status`` as a
+``service_status`` message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from tradecore.observability import logger
+from tradecore.ports import Broadcaster, HealthProbe
+from tradecore.services.health import HealthReport, check_health
+
+STATE_PK = "health"
+STATUS_CHANNEL = "status"
+
+
+class StateStore(Protocol):
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]: ...
+    def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None: ...
+
+
+def monitor_health(
+    probes: Sequence[HealthProbe], state: StateStore, broadcaster: Broadcaster, *, critical: frozenset[str]
+) -> HealthReport:
+    """Run the probes, record each status, broadcast the components whose status changed."""
+    report = check_health("platform", probes, critical)
+    previous = state.get_many([(STATE_PK, component.name) for component in report.components])
+    changed = []
+    for component in report.components:
+        before = previous.get((STATE_PK, component.name), {}).get("status")
+        state.put(STATE_PK, component.name, {"status": component.status.value, "detail": component.detail or ""})
+        if before != component.status.value:
+            changed.append({"component": component.name, "status": component.status.value, "was": before})
+    if changed:
+        logger.warning("service status changed", extra={"changes": changed})
+        broadcaster.publish(STATUS_CHANNEL, "service_status", {"overall": report.status.value, "changes": changed})
+    return report

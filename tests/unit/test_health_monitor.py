@@ -1,0 +1,84 @@
+"""The health monitor job and the core health rule: AI down degrades, MongoDB down is 503."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tradecore.domain.health import ComponentHealth, HealthStatus
+from tradecore.services.health import check_health
+from tradecore.services.health_monitor import monitor_health
+
+
+class Probe:
+    def __init__(self, name: str, status: HealthStatus) -> None:
+        self.name = name
+        self.status = status
+
+    def check(self) -> ComponentHealth:
+        return ComponentHealth(self.name, self.status)
+
+
+class BrokenProbe:
+    name = "binance"
+
+    def check(self) -> ComponentHealth:
+        raise RuntimeError("probe bug")
+
+
+class MemoryState:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        return {key: self.items[key] for key in keys if key in self.items}
+
+    def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None:
+        self.items[(pk, sk)] = attributes
+
+
+class RecordingBroadcaster:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, dict[str, Any]]] = []
+
+    def publish(self, channel: str, message_type: str, data: dict[str, Any]) -> None:
+        self.messages.append((channel, message_type, data))
+
+
+CRITICAL = frozenset({"mongodb"})
+
+
+def test_a_non_critical_dependency_down_degrades_but_stays_200() -> None:
+    report = check_health("core", [Probe("mongodb", HealthStatus.OK), Probe("ai", HealthStatus.DOWN)], CRITICAL)
+    assert report.status is HealthStatus.DEGRADED
+    assert report.http_status == 200
+    assert report.as_dict()["components"]["ai"] == {"status": "down"}
+
+
+def test_mongodb_down_makes_the_service_down_and_503() -> None:
+    report = check_health("core", [Probe("mongodb", HealthStatus.DOWN), Probe("ai", HealthStatus.OK)], CRITICAL)
+    assert (report.status, report.http_status) == (HealthStatus.DOWN, 503)
+
+
+def test_a_probe_that_raises_is_reported_down_not_raised() -> None:
+    report = check_health("core", [Probe("mongodb", HealthStatus.OK), BrokenProbe()], CRITICAL)
+    assert report.as_dict()["components"]["binance"]["status"] == "down"
+    assert report.status is HealthStatus.DEGRADED
+
+
+def test_monitor_broadcasts_only_changes() -> None:
+    state, broadcaster = MemoryState(), RecordingBroadcaster()
+    ai = Probe("ai", HealthStatus.OK)
+    probes = [Probe("mongodb", HealthStatus.OK), ai]
+
+    monitor_health(probes, state, broadcaster, critical=CRITICAL)
+    assert len(broadcaster.messages) == 1  # first sight of every component
+    monitor_health(probes, state, broadcaster, critical=CRITICAL)
+    assert len(broadcaster.messages) == 1  # nothing changed, nothing sent
+
+    ai.status = HealthStatus.DOWN
+    monitor_health(probes, state, broadcaster, critical=CRITICAL)
+    channel, message_type, data = broadcaster.messages[-1]
+    assert (channel, message_type) == ("status", "service_status")
+    assert data["overall"] == "degraded"
+    assert data["changes"] == [{"component": "ai", "status": "down", "was": "ok"}]
+    assert state.items[("health", "ai")]["status"] == "down"
