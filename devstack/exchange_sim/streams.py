@@ -1,0 +1,243 @@
+"""WebSocket streams in Binance's format: market streams and the listen-key user data stream.
+
+Raw streams at ``/ws/<stream>`` send the payload itself; combined streams at
+``/stream?streams=a/b`` wrap it as ``{"stream": name, "data": payload}``. Clients may also send
+``SUBSCRIBE`` / ``UNSUBSCRIBE`` / ``LIST_SUBSCRIPTIONS`` requests, as on Binance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from devstack.exchange_sim import book, views
+from devstack.exchange_sim import candles as cdl
+from devstack.exchange_sim.ledger import Account, Fill, Order
+from devstack.exchange_sim.market import SymbolMarket, TradeTick
+from devstack.exchange_sim.simulator import Simulator
+from devstack.exchange_sim.symbols import fmt
+
+LISTEN_KEY_TTL_MS = 60 * 60 * 1000
+QUEUE_LIMIT = 10_000  # a client further behind than this loses messages, as a slow Binance client would
+
+
+class Connection:
+    """One WebSocket client and the streams it follows."""
+
+    def __init__(self, ws: web.WebSocketResponse, combined: bool) -> None:
+        self.ws = ws
+        self.combined = combined
+        self.streams: set[str] = set()
+        self.queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_LIMIT)
+
+    async def pump(self) -> None:
+        while True:
+            text = await self.queue.get()
+            await self.ws.send_str(text)
+
+
+class StreamHub:
+    """Routes market ticks and account events to the connections subscribed to them."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.subscribers: dict[str, set[Connection]] = defaultdict(set)
+        self.connections: set[Connection] = set()
+        self.listen_keys: dict[str, tuple[str, int]] = {}  # key -> (api key, expiry ms)
+        self.key_of_account: dict[str, str] = {}
+        self._last_mini: dict[str, int] = {}
+        self.messages_sent = 0
+        sim.market.listeners.append(self.on_trade)
+        sim.engine.on_order = self.on_order
+        sim.engine.on_balances = self.on_balances
+
+    # --- publishing --------------------------------------------------------------------------
+    def publish(self, stream: str, payload: dict[str, Any]) -> None:
+        connections = self.subscribers.get(stream)
+        if not connections:
+            return
+        raw = combined = ""
+        for conn in connections:
+            if conn.combined:
+                combined = combined or json.dumps({"stream": stream, "data": payload}, separators=(",", ":"))
+                text = combined
+            else:
+                raw = raw or json.dumps(payload, separators=(",", ":"))
+                text = raw
+            with contextlib.suppress(asyncio.QueueFull):
+                conn.queue.put_nowait(text)
+                self.messages_sent += 1
+
+    def on_trade(self, trade: TradeTick) -> None:
+        prefix = trade.symbol.lower() + "@"
+        subs = self.subscribers
+        now = trade.time_ms
+        if subs.get(prefix + "trade"):
+            self.publish(prefix + "trade", {
+                "e": "trade", "E": now, "s": trade.symbol, "t": trade.trade_id, "p": fmt(trade.price),
+                "q": fmt(trade.qty), "T": now, "m": trade.buyer_is_maker, "M": True,
+            })  # fmt: skip
+        market = self.sim.market.symbols[trade.symbol]
+        for interval, candle in trade.closed:
+            if subs.get(f"{prefix}kline_{interval}"):
+                self.publish(f"{prefix}kline_{interval}", _kline_event(trade.symbol, interval, candle, True, now))
+        for interval, series in market.series.items():
+            stream = f"{prefix}kline_{interval}"
+            if series.current is not None and subs.get(stream):
+                self.publish(stream, _kline_event(trade.symbol, interval, series.current, False, now))
+        if subs.get(prefix + "bookTicker"):
+            bid, ask = book.best_prices(market.last_price_decimal(), market.spec)
+            depth = fmt(market.spec.depth_qty)
+            self.publish(prefix + "bookTicker", {
+                "u": trade.trade_id, "s": trade.symbol, "b": fmt(bid), "B": depth, "a": fmt(ask), "A": depth,
+            })  # fmt: skip
+        if subs.get(prefix + "miniTicker") and now - self._last_mini.get(trade.symbol, 0) >= 1000:
+            self._last_mini[trade.symbol] = now
+            self.publish(prefix + "miniTicker", _mini_ticker(market, now))
+
+    def on_order(self, account: Account, order: Order, execution_type: str, fill: Fill | None) -> None:
+        key = self.key_of_account.get(account.api_key)
+        if key and self.subscribers.get(key):
+            self.publish(key, views.execution_report(order, execution_type, fill, self.sim.clock.now()))
+
+    def on_balances(self, account: Account, assets: set[str]) -> None:
+        key = self.key_of_account.get(account.api_key)
+        if key and self.subscribers.get(key):
+            self.publish(key, views.account_position(account, assets, self.sim.clock.now()))
+
+    # --- listen keys -------------------------------------------------------------------------
+    def listen_key_for(self, api_key: str, now: int) -> str:
+        """The account's active listen key (created if needed), valid for another 60 minutes."""
+        key = self.key_of_account.get(api_key)
+        if key is None or key not in self.listen_keys:
+            key = secrets.token_urlsafe(45)[:60]
+            self.key_of_account[api_key] = key
+        self.listen_keys[key] = (api_key, now + LISTEN_KEY_TTL_MS)
+        return key
+
+    def keepalive(self, key: str, now: int) -> bool:
+        entry = self.listen_keys.get(key)
+        if entry is None:
+            return False
+        self.listen_keys[key] = (entry[0], now + LISTEN_KEY_TTL_MS)
+        return True
+
+    async def close_listen_key(self, key: str) -> bool:
+        entry = self.listen_keys.pop(key, None)
+        if entry is None:
+            return False
+        self.key_of_account.pop(entry[0], None)
+        self.publish(key, {"e": "listenKeyExpired", "E": self.sim.clock.now(), "listenKey": key})
+        return True
+
+    # --- connections -------------------------------------------------------------------------
+    def subscribe(self, conn: Connection, names: list[str]) -> None:
+        for name in names:
+            name = name if name in self.listen_keys else name.lower()
+            conn.streams.add(name)
+            self.subscribers[name].add(conn)
+
+    def unsubscribe(self, conn: Connection, names: list[str]) -> None:
+        for name in names:
+            conn.streams.discard(name)
+            self.subscribers.get(name, set()).discard(conn)
+
+    async def drop_all(self) -> int:
+        """Close every connection (fault injection); returns how many were closed."""
+        closing = list(self.connections)
+        for conn in closing:
+            await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"dropped by the simulator")
+        return len(closing)
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        combined = request.path.startswith("/stream")
+        names = request.query.get("streams", "") if combined else request.match_info.get("streams", "")
+        ws = web.WebSocketResponse(autoping=True, heartbeat=None)
+        await ws.prepare(request)
+        conn = Connection(ws, combined)
+        self.connections.add(conn)
+        self.subscribe(conn, [n for n in names.split("/") if n])
+        writer = asyncio.create_task(conn.pump())
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    await self._on_request(conn, message.data)
+        finally:
+            writer.cancel()
+            self.unsubscribe(conn, list(conn.streams))
+            self.connections.discard(conn)
+        return ws
+
+    async def _on_request(self, conn: Connection, text: str) -> None:
+        try:
+            request = json.loads(text)
+            method, params, request_id = request["method"], request.get("params", []), request.get("id")
+        except (ValueError, KeyError, TypeError):
+            await conn.ws.send_str(json.dumps({"error": {"code": 2, "msg": "Invalid request"}, "id": None}))
+            return
+        if method == "SUBSCRIBE":
+            self.subscribe(conn, list(params))
+            result: Any = None
+        elif method == "UNSUBSCRIBE":
+            self.unsubscribe(conn, list(params))
+            result = None
+        elif method == "LIST_SUBSCRIPTIONS":
+            result = sorted(conn.streams)
+        else:
+            await conn.ws.send_str(
+                json.dumps({"error": {"code": 1, "msg": f"Unknown method {method}"}, "id": request_id})
+            )
+            return
+        await conn.ws.send_str(json.dumps({"result": result, "id": request_id}))
+
+
+def _kline_event(symbol: str, interval: str, candle: list[Any], closed: bool, now: int) -> dict[str, Any]:
+    return {
+        "e": "kline",
+        "E": now,
+        "s": symbol,
+        "k": {
+            "t": candle[cdl.OPEN_TIME],
+            "T": candle[cdl.CLOSE_TIME],
+            "s": symbol,
+            "i": interval,
+            "f": candle[cdl.FIRST_ID],
+            "L": candle[cdl.LAST_ID],
+            "o": fmt(candle[cdl.OPEN]),
+            "c": fmt(candle[cdl.CLOSE]),
+            "h": fmt(candle[cdl.HIGH]),
+            "l": fmt(candle[cdl.LOW]),
+            "v": fmt(candle[cdl.VOLUME]),
+            "n": candle[cdl.COUNT],
+            "x": closed,
+            "q": fmt(candle[cdl.QUOTE_VOLUME]),
+            "V": fmt(candle[cdl.TAKER_VOL]),
+            "Q": fmt(candle[cdl.TAKER_QUOTE]),
+            "B": "0",
+        },
+    }
+
+
+def _mini_ticker(market: SymbolMarket, now: int) -> dict[str, Any]:
+    rows = market.series["1h"].select(now - 86_400_000, None, 25)
+    last = market.last_price
+    return {
+        "e": "24hrMiniTicker",
+        "E": now,
+        "s": market.spec.symbol,
+        "c": fmt(last),
+        "o": fmt(rows[0][cdl.OPEN] if rows else last),
+        "h": fmt(max((r[cdl.HIGH] for r in rows), default=last)),
+        "l": fmt(min((r[cdl.LOW] for r in rows), default=last)),
+        "v": fmt(sum(r[cdl.VOLUME] for r in rows)),
+        "q": fmt(sum(r[cdl.QUOTE_VOLUME] for r in rows)),
+    }
+
+
+HUB_KEY: web.AppKey[StreamHub] = web.AppKey("stream_hub", StreamHub)

@@ -1,0 +1,141 @@
+"""Exchange order maths: rounding to tick and step sizes, and the filters an order must pass.
+
+Pure Decimal functions. An order is normalised and checked here *before* it leaves, so the
+exchange never has to reject it for a filter we could have known about; a failure raises
+:class:`InvalidInputError` naming the Binance filter (``PRICE_FILTER``, ``LOT_SIZE``,
+``MARKET_LOT_SIZE``, ``NOTIONAL``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+
+from tradecore.domain.orders import OrderRequest, OrderType, SymbolRules, TimeInForce
+from tradecore.errors import InvalidInputError
+
+_ZERO = Decimal(0)
+
+
+def round_to_step(value: Decimal, step: Decimal, rounding: str = ROUND_DOWN) -> Decimal:
+    """``value`` as a whole multiple of ``step`` (a step of 0 means "no constraint").
+
+    Exact in Decimal: ``round_to_step(Decimal("1.23456"), Decimal("0.01"))`` is ``Decimal("1.23")``.
+    """
+    if step <= _ZERO:
+        return value
+    multiple = (value / step).quantize(Decimal(1), rounding=rounding)
+    return multiple * step
+
+
+def round_price(price: Decimal, rules: SymbolRules, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """The price on the symbol's tick grid (nearest tick by default)."""
+    return round_to_step(price, rules.tick_size, rounding)
+
+
+def round_quantity(quantity: Decimal, rules: SymbolRules, *, market: bool = False) -> Decimal:
+    """The quantity on the lot step grid, always rounded down (never buy more than asked)."""
+    step = rules.market_step_size if market and rules.market_step_size else rules.step_size
+    return round_to_step(quantity, step, ROUND_DOWN)
+
+
+def _fail(symbol: str, filter_name: str, message: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"{symbol}: {message} (filter {filter_name})", details={"filter": filter_name, "symbol": symbol}
+    )
+
+
+def check_price(price: Decimal, rules: SymbolRules) -> None:
+    """Raise unless ``price`` is within [min, max] and on the tick grid (PRICE_FILTER)."""
+    if price <= _ZERO:
+        raise _fail(rules.symbol, "PRICE_FILTER", "price must be positive")
+    if rules.min_price > _ZERO and price < rules.min_price:
+        raise _fail(rules.symbol, "PRICE_FILTER", f"price {price} is below the minimum {rules.min_price}")
+    if rules.max_price > _ZERO and price > rules.max_price:
+        raise _fail(rules.symbol, "PRICE_FILTER", f"price {price} is above the maximum {rules.max_price}")
+    if rules.tick_size > _ZERO and (price - rules.min_price) % rules.tick_size != _ZERO:
+        raise _fail(rules.symbol, "PRICE_FILTER", f"price {price} is not a multiple of the tick {rules.tick_size}")
+
+
+def check_quantity(quantity: Decimal, rules: SymbolRules, *, market: bool = False) -> None:
+    """Raise unless ``quantity`` is within the lot limits and on the step grid (LOT_SIZE)."""
+    name = "MARKET_LOT_SIZE" if market and rules.market_step_size is not None else "LOT_SIZE"
+    step = rules.market_step_size if name == "MARKET_LOT_SIZE" and rules.market_step_size else rules.step_size
+    min_qty = rules.market_min_qty if market and rules.market_min_qty is not None else rules.min_qty
+    max_qty = rules.market_max_qty if market and rules.market_max_qty else rules.max_qty
+    if quantity <= _ZERO:
+        raise _fail(rules.symbol, name, "quantity must be positive")
+    if quantity < min_qty:
+        raise _fail(rules.symbol, name, f"quantity {quantity} is below the minimum {min_qty}")
+    if max_qty > _ZERO and quantity > max_qty:
+        raise _fail(rules.symbol, name, f"quantity {quantity} is above the maximum {max_qty}")
+    if step > _ZERO and (quantity - min_qty) % step != _ZERO:
+        raise _fail(rules.symbol, name, f"quantity {quantity} is not a multiple of the step {step}")
+
+
+def check_notional(notional: Decimal, rules: SymbolRules) -> None:
+    """Raise unless ``price * quantity`` is within the NOTIONAL filter's bounds."""
+    if notional < rules.min_notional:
+        raise _fail(rules.symbol, "NOTIONAL", f"order value {notional} is below the minimum {rules.min_notional}")
+    if rules.max_notional is not None and notional > rules.max_notional:
+        raise _fail(rules.symbol, "NOTIONAL", f"order value {notional} is above the maximum {rules.max_notional}")
+
+
+def prepare_order(request: OrderRequest, rules: SymbolRules, reference_price: Decimal | None) -> OrderRequest:
+    """The order rounded onto the symbol's grids and checked against every filter.
+
+    ``reference_price`` (the last price) values MARKET orders for the notional check; it may be
+    None for limit orders. Raises :class:`InvalidInputError` naming the filter that fails, or
+    the missing field.
+    """
+    if request.symbol != rules.symbol:
+        raise InvalidInputError(f"rules for {rules.symbol} cannot check an order for {request.symbol}")
+    if rules.status != "TRADING":
+        raise InvalidInputError(f"{rules.symbol} is not trading now ({rules.status})")
+    if request.type is OrderType.MARKET:
+        return _prepare_market(request, rules, reference_price)
+    if request.price is None or request.quantity is None:
+        raise InvalidInputError(f"a {request.type} order needs a price and a quantity")
+    if request.type.has_stop_price and request.stop_price is None:
+        raise InvalidInputError(f"a {request.type} order needs a stop price")
+    price = round_price(request.price, rules)
+    quantity = round_quantity(request.quantity, rules)
+    check_price(price, rules)
+    check_quantity(quantity, rules)
+    check_notional(price * quantity, rules)
+    stop_price = None
+    if request.type.has_stop_price and request.stop_price is not None:
+        stop_price = round_price(request.stop_price, rules)
+        check_price(stop_price, rules)
+    time_in_force = None if request.type is OrderType.LIMIT_MAKER else (request.time_in_force or TimeInForce.GTC)
+    return replace(request, price=price, quantity=quantity, stop_price=stop_price, time_in_force=time_in_force)
+
+
+def _prepare_market(request: OrderRequest, rules: SymbolRules, reference_price: Decimal | None) -> OrderRequest:
+    if (request.quantity is None) == (request.quote_quantity is None):
+        raise InvalidInputError("a MARKET order needs exactly one of quantity and quote quantity")
+    if request.quote_quantity is not None:
+        quote = round_to_step(request.quote_quantity, Decimal("0.00000001"))
+        if quote <= _ZERO:
+            raise InvalidInputError("the quote quantity must be positive")
+        if rules.apply_min_notional_to_market:
+            check_notional(quote, rules)
+        return replace(request, quote_quantity=quote, price=None, time_in_force=None)
+    assert request.quantity is not None  # noqa: S101 - narrowed by the check above
+    quantity = round_quantity(request.quantity, rules, market=True)
+    check_quantity(quantity, rules, market=True)
+    if rules.apply_min_notional_to_market and reference_price is not None:
+        check_notional(reference_price * quantity, rules)
+    return replace(request, quantity=quantity, price=None, time_in_force=None)
+
+
+def quantity_for_quote(quote: Decimal, price: Decimal, rules: SymbolRules) -> Decimal:
+    """How much base ``quote`` buys at ``price``, rounded down to the lot step."""
+    if price <= _ZERO:
+        raise InvalidInputError("price must be positive")
+    return round_quantity(quote / price, rules)
+
+
+def ceil_to_step(value: Decimal, step: Decimal) -> Decimal:
+    """``value`` rounded up to the step grid (e.g. the smallest quantity meeting a notional)."""
+    return round_to_step(value, step, ROUND_UP)

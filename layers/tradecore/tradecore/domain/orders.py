@@ -1,0 +1,194 @@
+"""Orders, fills, balances and market data as the exchange port speaks them.
+
+Plain frozen dataclasses with Decimal money; no I/O, no vendor formats (the Binance adapter maps
+its JSON to and from these).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Side(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+class OrderType(StrEnum):
+    MARKET = "MARKET"
+    LIMIT = "LIMIT"
+    LIMIT_MAKER = "LIMIT_MAKER"
+    STOP_LOSS_LIMIT = "STOP_LOSS_LIMIT"
+    TAKE_PROFIT_LIMIT = "TAKE_PROFIT_LIMIT"
+
+    @property
+    def has_limit_price(self) -> bool:
+        return self is not OrderType.MARKET
+
+    @property
+    def has_stop_price(self) -> bool:
+        return self in (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+
+
+class TimeInForce(StrEnum):
+    GTC = "GTC"  # good till cancelled: the rest of the order waits on the book
+    IOC = "IOC"  # immediate or cancel: fill what can be filled now, cancel the rest
+    FOK = "FOK"  # fill or kill: fill everything now or nothing
+
+
+class OrderStatus(StrEnum):
+    NEW = "NEW"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELED = "CANCELED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    EXPIRED_IN_MATCH = "EXPIRED_IN_MATCH"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+
+
+@dataclass(frozen=True)
+class SymbolRules:
+    """The exchange's filters for one symbol (PRICE_FILTER, LOT_SIZE, NOTIONAL)."""
+
+    symbol: str
+    base_asset: str
+    quote_asset: str
+    tick_size: Decimal
+    min_price: Decimal
+    max_price: Decimal
+    step_size: Decimal
+    min_qty: Decimal
+    max_qty: Decimal
+    min_notional: Decimal
+    max_notional: Decimal | None = None
+    apply_min_notional_to_market: bool = True
+    market_step_size: Decimal | None = None
+    market_min_qty: Decimal | None = None
+    market_max_qty: Decimal | None = None
+    status: str = "TRADING"
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """What to place. ``quote_quantity`` (spend this much quote) is for MARKET orders only."""
+
+    symbol: str
+    side: Side
+    type: OrderType
+    quantity: Decimal | None = None
+    quote_quantity: Decimal | None = None
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: TimeInForce | None = None
+    client_order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Fill:
+    price: Decimal
+    quantity: Decimal
+    commission: Decimal
+    commission_asset: str
+    trade_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    """The exchange's view of one order."""
+
+    symbol: str
+    order_id: int
+    client_order_id: str
+    status: OrderStatus
+    side: Side
+    type: OrderType
+    price: Decimal
+    orig_qty: Decimal
+    executed_qty: Decimal
+    cumulative_quote_qty: Decimal
+    time_in_force: TimeInForce | None = None
+    stop_price: Decimal | None = None
+    order_list_id: int = -1
+    transact_time_ms: int | None = None
+    fills: tuple[Fill, ...] = ()
+
+    @property
+    def average_price(self) -> Decimal | None:
+        """Volume-weighted fill price, or None when nothing filled."""
+        if not self.executed_qty:
+            return None
+        return self.cumulative_quote_qty / self.executed_qty
+
+
+@dataclass(frozen=True)
+class OcoRequest:
+    """A take-profit limit and a stop-loss limit on one quantity: one filling cancels the other.
+
+    For a SELL the take-profit ``price`` is above the market and ``stop_price`` below it; a BUY
+    mirrors that.
+    """
+
+    symbol: str
+    side: Side
+    quantity: Decimal
+    price: Decimal
+    stop_price: Decimal
+    stop_limit_price: Decimal
+    list_client_order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OcoResult:
+    order_list_id: int
+    list_client_order_id: str
+    list_status: str
+    orders: tuple[OrderResult, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Balance:
+    asset: str
+    free: Decimal
+    locked: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.free + self.locked
+
+
+@dataclass(frozen=True)
+class Kline:
+    """One candle; times in epoch milliseconds, as the exchange sends them."""
+
+    open_time: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    close_time: int
+    quote_volume: Decimal
+    trades: int
+
+
+@dataclass(frozen=True)
+class Trade:
+    """One of the account's own fills (``myTrades``)."""
+
+    symbol: str
+    trade_id: int
+    order_id: int
+    price: Decimal
+    quantity: Decimal
+    quote_quantity: Decimal
+    commission: Decimal
+    commission_asset: str
+    time_ms: int
+    is_buyer: bool
+    is_maker: bool
