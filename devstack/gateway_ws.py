@@ -52,7 +52,7 @@ def _iso(epoch_ms: int) -> str:
 
 
 def _aws_error(status: int, error_type: str, message: str) -> web.Response:
-    body = json.dumps({"__type": error_type, "message": message}).encode()
+    body = json.dumps({"message": message or None}).encode()
     return web.Response(
         status=status, body=body, content_type="application/json", headers={"x-amzn-ErrorType": error_type}
     )
@@ -203,9 +203,9 @@ class WebSocketGateway:
         if request.method == "GET":
             info = connection.info
             body = {
-                "ConnectedAt": _iso(info.connected_at),
-                "Identity": {"SourceIp": info.source_ip, "UserAgent": info.user_agent},
-                "LastActiveAt": _iso(info.last_active_at),
+                "connectedAt": _iso(info.connected_at),
+                "identity": {"sourceIp": info.source_ip, "userAgent": info.user_agent},
+                "lastActiveAt": _iso(info.last_active_at),
             }
             return web.json_response(body)
         if request.method == "DELETE":

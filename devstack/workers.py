@@ -103,11 +103,12 @@ class WorkerPool:
             worker = await self._acquire()
         except RuntimeError as exc:
             return Invocation(error={"errorType": "Runtime.ExitError", "errorMessage": str(exc)})
+        region = self.env.get("AWS_REGION", "us-east-1")
         message = {
             "event": event,
             "request_id": request_id,
             "function_name": spec.logical_id,
-            "function_arn": f"arn:aws:lambda:{self.env.get('AWS_REGION', 'us-east-1')}:123456789012:function:{spec.logical_id}",
+            "function_arn": f"arn:aws:lambda:{region}:123456789012:function:{spec.logical_id}",
             "memory": spec.memory,
             "timeout_ms": spec.timeout * 1000,
         }
@@ -142,7 +143,12 @@ class WorkerPool:
         self._idle.clear()
 
     async def close(self) -> None:
+        """Stop every idle worker and wait for it to exit."""
+        workers = list(self._idle)
         self.retire()
+        for worker in workers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(worker.process.wait(), timeout=5)
 
     async def _acquire(self) -> Worker:
         async with self._available:

@@ -1,0 +1,77 @@
+"""The in-process part of the local stack: gateway, scheduler and hot reload, on one event loop.
+
+:class:`LocalStack` is what ``python -m devstack`` runs after the child processes are up, and what
+tests start on free ports. ``base_env`` carries what every function gets on top of the template
+(local endpoints, credentials for moto, the app secrets).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from devstack.gateway import FunctionRuntime, Gateway
+from devstack.local_resources import LocalResources
+from devstack.reload import Reloader
+from devstack.scheduler import Scheduler
+from devstack.settings import DevstackSettings
+from devstack.stack import ROOT, Stack, load_template, read_stack
+from devstack.workers import LogSink
+
+log = logging.getLogger("devstack")
+
+
+def default_log_sink(component: str, line: str) -> None:
+    logging.getLogger(f"fn.{component}").info("%s", line)
+
+
+class LocalStack:
+    """Gateway + scheduler + reloader over one template."""
+
+    def __init__(
+        self,
+        settings: DevstackSettings,
+        base_env: dict[str, str],
+        overrides: dict[str, dict[str, Any]] | None = None,
+        log_sink: LogSink = default_log_sink,
+    ) -> None:
+        self.settings = settings
+        self.stack: Stack = read_stack(load_template(settings.template))
+        self.resources = LocalResources(self.stack, settings, overrides)
+        self.runtime = FunctionRuntime(
+            self.stack, self.resources, base_env, log_sink, settings.max_workers_per_function
+        )
+        self.gateway = Gateway(self.stack, self.resources, settings, self.runtime)
+        self.scheduler = Scheduler(self.stack.schedules, self.runtime.invoke, settings.time_scale, settings.region)
+        self.reloader: Reloader | None = None
+        if settings.reload:
+            roots = [ROOT / "functions", ROOT / "layers", ROOT / "stream"]
+            roots += sorted({(ROOT / f.code_uri).resolve() for f in self.stack.functions.values()} - set(roots))
+            self.reloader = Reloader(roots, ROOT / "functions", self.runtime.reload)
+
+    async def start(self, warm: list[str] | None = None) -> None:
+        """Bind every listener (PortInUseError names the variable), then start schedules and reload."""
+        await self.gateway.start()
+        self.scheduler.start()
+        if self.reloader is not None:
+            self.reloader.start()
+        if warm:
+            await self.runtime.warm(warm)
+
+    async def stop(self) -> None:
+        if self.reloader is not None:
+            await self.reloader.stop()
+        await self.scheduler.stop()
+        await self.gateway.stop()
+        await self.runtime.close()
+
+    def urls(self) -> dict[str, str]:
+        out = {api: self.resources.api_url(api) for api in self.stack.http_apis}
+        for api in self.stack.websocket_apis:
+            out[api] = self.resources.api_url(api).replace("http://", "ws://") + "/ws"
+        return out
+
+
+def functions_root() -> Path:
+    return ROOT / "functions"
