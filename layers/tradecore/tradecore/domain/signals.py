@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tradecore.domain.candles import CandleSeries
-from tradecore.domain.indicators import Indicators
+if TYPE_CHECKING:  # keeps numpy and TA-Lib out of the import of ports.py (every function's cold start)
+    from tradecore.domain.candles import CandleSeries
+    from tradecore.domain.indicators import Indicators
 
 TECHNICAL_MODEL_VERSION = "technical-v1"
 SIGNAL_THRESHOLD = 0.3  # |score| at or above this is a directional signal

@@ -1,0 +1,181 @@
+"""The analysis service with fakes: technical fallback, caching, single flight, storage queue."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.support.candles import HOUR_MS, make_candles
+from tests.support.fake_analysis import FakeAnalysisStore, RecordingBroadcaster
+from tradecore.domain.signals import MarketView, Signal, Source, TechnicalAnalyzer, Verdict
+from tradecore.errors import DependencyUnavailableError, InvalidInputError
+from tradecore.services.analysis import AnalysisPolicy, AnalysisRequest, AnalysisService
+
+
+class ScriptedLlm:
+    """An Analyzer that answers (or fails) as told, counting calls; optionally slow."""
+
+    def __init__(self, *, fail: Exception | None = None, delay: float = 0.0, configured: bool = True) -> None:
+        self.configured = configured
+        self.fail = fail
+        self.delay = delay
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def analyze(self, view: MarketView, deadline: float) -> Verdict:
+        with self._lock:
+            self.calls += 1
+        time.sleep(self.delay)
+        if self.fail is not None:
+            raise self.fail
+        return Verdict(Signal.SHORT, 0.66, "scripted", Source.LLM, "fake-model-1", tokens=123, latency_ms=5.0)
+
+
+def _rows(kind: str = "up", count: int = 80) -> list[tuple[float, ...]]:
+    keys = ("open_time", "open", "high", "low", "close", "volume")
+    return [tuple(float(str(c[k])) for k in keys) for c in make_candles(kind, count)]
+
+
+def _service(llm: Any = None, store: FakeAnalysisStore | None = None, **policy: Any) -> AnalysisService:
+    values: dict[str, Any] = {
+        "known_symbols": ("BTCUSDT", "ETHUSDT"),
+        "analysis_ttl_seconds": 300,
+        "indicator_ttl_seconds": 60,
+        "deadline_margin_seconds": 0.1,
+        "queue_max": 1000,
+        "flush_retry_seconds": 3600,  # tests flush explicitly
+    }
+    values.update(policy)
+    return AnalysisService(
+        AnalysisPolicy(**values),
+        llm=llm or ScriptedLlm(configured=False),
+        technical=TechnicalAnalyzer(),
+        store=store if store is not None else FakeAnalysisStore(),
+        broadcaster=RecordingBroadcaster(),
+    )
+
+
+def _analyze(service: AnalysisService, rows: list[tuple[float, ...]] | None = None, **kwargs: Any):
+    request = AnalysisRequest(symbol="BTCUSDT", timeframe="1h", candles=rows or _rows(), **kwargs)
+    return service.analyze(request, time.monotonic() + 10)
+
+
+def test_without_llm_the_technical_analysis_is_stored_and_broadcast() -> None:
+    store = FakeAnalysisStore()
+    service = _service(store=store)
+    record = _analyze(service)
+    assert record.source is Source.TECHNICAL
+    assert record.signal is Signal.LONG
+    assert store.records[record.analysis_id].confidence == record.confidence
+    broadcaster = service._broadcaster
+    assert isinstance(broadcaster, RecordingBroadcaster)
+    assert [(c, t, d["analysis_id"]) for c, t, d in broadcaster.messages] == [
+        ("signals", "ai_signal", record.analysis_id)
+    ]
+
+
+def test_repeat_is_served_from_cache_and_a_newer_candle_is_analysed_afresh() -> None:
+    llm = ScriptedLlm()
+    store = FakeAnalysisStore()
+    service = _service(llm, store)
+    first = _analyze(service)
+    again = _analyze(service)
+    assert (again.source, again.analysis_id) == (Source.CACHE, first.analysis_id)
+    assert llm.calls == 1
+    assert len(store.records) == 1
+    newer = _analyze(service, _rows(count=81))
+    assert newer.analysis_id != first.analysis_id
+    assert newer.source is Source.LLM
+    assert newer.candle_time == first.candle_time + HOUR_MS
+    assert llm.calls == 2
+
+
+def test_stored_analysis_is_reused_by_a_fresh_instance() -> None:
+    store = FakeAnalysisStore()
+    first = _analyze(_service(ScriptedLlm(), store))
+    llm = ScriptedLlm()
+    second = _analyze(_service(llm, store))
+    assert (second.analysis_id, second.source, llm.calls) == (first.analysis_id, Source.CACHE, 0)
+
+
+def test_llm_answer_carries_model_and_tokens() -> None:
+    record = _analyze(_service(ScriptedLlm()))
+    assert (record.source, record.signal, record.model_version, record.tokens) == (
+        Source.LLM,
+        Signal.SHORT,
+        "fake-model-1",
+        123,
+    )
+
+
+@pytest.mark.parametrize(
+    "failure", [DependencyUnavailableError("OpenAI unavailable: RateLimitError"), RuntimeError("boom")]
+)
+def test_llm_failure_falls_back_to_technical(failure: Exception) -> None:
+    llm = ScriptedLlm(fail=failure)
+    record = _analyze(_service(llm))
+    assert llm.calls == 1
+    assert record.source is Source.TECHNICAL
+    assert record.model_version == "technical-v1"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"symbol": "DOGEUSDT"}, "symbol"),
+        ({"timeframe": "7h"}, "timeframe"),
+        ({"other_timeframes": {"9h": _rows()}}, "timeframes.9h"),
+        ({"other_timeframes": {"4h": _rows(count=20)}}, "timeframes.4h"),
+        ({"candles": _rows(count=30)}, "candles"),
+    ],
+)
+def test_invalid_requests_are_refused_and_nothing_is_stored(change: dict[str, Any], field: str) -> None:
+    store = FakeAnalysisStore()
+    service = _service(store=store)
+    values: dict[str, Any] = {"symbol": "BTCUSDT", "timeframe": "1h", "candles": _rows()}
+    values.update(change)
+    with pytest.raises(InvalidInputError) as caught:
+        service.analyze(AnalysisRequest(**values), time.monotonic() + 5)
+    assert caught.value.details["field"] == field
+    assert store.records == {}
+
+
+def test_identical_concurrent_requests_share_one_llm_call() -> None:
+    llm = ScriptedLlm(delay=0.2)
+    service = _service(llm)
+    rows = _rows()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        records = list(pool.map(lambda _: _analyze(service, rows), range(20)))
+    assert llm.calls == 1
+    assert len({r.analysis_id for r in records}) == 1
+
+
+def test_analyses_queue_while_the_store_is_down_and_flush_when_back() -> None:
+    store = FakeAnalysisStore()
+    service = _service(store=store, queue_max=3)
+    store.down = True
+    records = [_analyze(service, _rows(count=60 + i)) for i in range(5)]
+    assert store.records == {}
+    assert (service.pending.depth, service.pending.dropped) == (3, 2)
+    assert service.pending.check().status.value == "degraded"
+    store.down = False
+    health = service.pending.check()
+    assert health.status.value == "ok"
+    assert health.info["flushed"] == 3
+    assert set(store.records) == {r.analysis_id for r in records[2:]}
+    service.pending.close()
+
+
+def test_a_failed_flush_keeps_everything_queued() -> None:
+    store = FakeAnalysisStore()
+    service = _service(store=store)
+    store.down = True
+    _analyze(service)
+    with pytest.raises(DependencyUnavailableError):
+        service.pending.flush()
+    assert service.pending.depth == 1
+    service.pending.close()
