@@ -13,7 +13,7 @@ from typing import Any
 
 from tradecore.config import Settings, get_settings
 from tradecore.observability import configure_logging, register_secrets
-from tradecore.ports import HealthProbe
+from tradecore.ports import Exchange, HealthProbe
 
 
 class Container:
@@ -176,6 +176,13 @@ class Container:
         from tradecore.adapters.http_health import HttpHealthProbe
 
         return HttpHealthProbe("ai", self.settings.ai_service_url.rstrip("/") + "/ai/health")
+
+    @cached_property
+    def exchange(self) -> Exchange:
+        """Binance mainnet, testnet or the local simulator, chosen by Settings.exchange_mode."""
+        from tradecore.adapters.binance_exchange import BinanceExchange
+
+        return BinanceExchange(self.settings)
 
     def config_probe(self, *required_secrets: str) -> HealthProbe:
         from tradecore.services.health import ConfigProbe

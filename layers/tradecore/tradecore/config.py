@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     binance_api_key: SecretStr | None = None
     binance_api_secret: SecretStr | None = None
     binance_recv_window_ms: int = Field(default=5000, ge=1, le=60000)
+    binance_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
+    binance_retry_attempts: int = Field(default=3, ge=1, le=10)
+    binance_retry_base_seconds: float = Field(default=0.2, ge=0, le=10)
+    binance_exchange_info_ttl_seconds: int = Field(default=300, ge=0)
     trading_symbols: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT"]
     )

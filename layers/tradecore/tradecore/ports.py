@@ -7,10 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from tradecore.domain.analysis_record import AnalysisRecord
 from tradecore.domain.health import ComponentHealth
+from tradecore.domain.orders import (
+    Balance,
+    Kline,
+    OcoRequest,
+    OcoResult,
+    OrderRequest,
+    OrderResult,
+    SymbolRules,
+    Trade,
+)
 from tradecore.domain.realtime import MessageType
 from tradecore.domain.signals import MarketView, Verdict
 from tradecore.domain.users import User
@@ -164,3 +175,53 @@ class Broadcaster(Protocol):
     """Hands a message to every subscriber of ``channel``; must not raise (best effort)."""
 
     def publish(self, channel: str, message_type: str, data: dict[str, Any]) -> None: ...
+
+
+class Exchange(Protocol):
+    """The exchange (Binance, its testnet, or the local simulator): domain methods, Decimal money.
+
+    Errors are the tradecore taxonomy: InvalidInputError (filters, checked before sending),
+    InsufficientFundsError, InvalidOrderError, NotFoundError, ExchangeAuthError, and
+    DependencyUnavailableError (temporary ones were already retried).
+    """
+
+    @property
+    def stream_url(self) -> str:
+        """Base WebSocket URL of the exchange's market and user data streams."""
+        ...
+
+    def get_exchange_info(self) -> dict[str, SymbolRules]: ...
+
+    def get_symbol_rules(self, symbol: str) -> SymbolRules: ...
+
+    def get_price(self, symbol: str) -> Decimal: ...
+
+    def get_prices(self, symbols: list[str] | None = None) -> dict[str, Decimal]: ...
+
+    def get_klines(
+        self, symbol: str, interval: str, limit: int = 500, start_ms: int | None = None, end_ms: int | None = None
+    ) -> list[Kline]: ...
+
+    def get_balances(self) -> dict[str, Balance]: ...
+
+    def place_order(self, request: OrderRequest, reference_price: Decimal | None = None) -> OrderResult: ...
+
+    def get_order(
+        self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None
+    ) -> OrderResult: ...
+
+    def cancel_order(
+        self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None
+    ) -> OrderResult: ...
+
+    def open_orders(self, symbol: str | None = None) -> list[OrderResult]: ...
+
+    def my_trades(self, symbol: str, limit: int = 500) -> list[Trade]: ...
+
+    def place_oco(self, request: OcoRequest) -> OcoResult: ...
+
+    def create_listen_key(self) -> str: ...
+
+    def keepalive_listen_key(self, listen_key: str) -> None: ...
+
+    def close_listen_key(self, listen_key: str) -> None: ...

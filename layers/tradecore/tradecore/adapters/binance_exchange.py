@@ -1,0 +1,278 @@
+"""The exchange port on python-binance: mainnet, testnet or the local simulator, by Settings alone.
+
+``import binance`` costs about a quarter of a second, so it happens on first use, never at import
+time. Every SDK call goes through :meth:`BinanceExchange._call`, which translates errors
+(``binance_errors.translate``); one tenacity policy retries only temporary errors. Orders are
+normalised and checked against the symbol's filters before anything is sent, and an order is
+retried only with the same ``newClientOrderId`` after checking whether the first attempt landed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from functools import cached_property
+from typing import Any, TypeVar
+
+from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+from tradecore.adapters import binance_mapping as mapping
+from tradecore.adapters.binance_errors import is_temporary, is_timestamp_error, translate
+from tradecore.config import ExchangeMode, Settings
+from tradecore.domain.order_math import prepare_order
+from tradecore.domain.orders import (
+    Balance,
+    Kline,
+    OcoRequest,
+    OcoResult,
+    OrderRequest,
+    OrderResult,
+    OrderType,
+    SymbolRules,
+    Trade,
+)
+from tradecore.errors import DependencyUnavailableError, InvalidInputError, NotFoundError, TradecoreError
+from tradecore.observability import logger
+
+T = TypeVar("T")
+CLIENT_ID_PREFIX = "tc-"
+# The local simulator's demo account. Not a secret: it opens only the simulator on 127.0.0.1.
+SIMULATOR_DEMO_KEY = "tradecore-simulator-demo-key"
+SIMULATOR_DEMO_SECRET = "tradecore-simulator-demo-secret"  # noqa: S105 - public demo value
+MAINNET_STREAM_URL = "wss://stream.binance.com:9443/"
+TESTNET_STREAM_URL = "wss://stream.testnet.binance.vision/"
+
+
+def new_client_order_id() -> str:
+    """A Binance-valid client order id (``^[.A-Z:/a-z0-9_-]{1,36}$``)."""
+    return CLIENT_ID_PREFIX + uuid.uuid4().hex[:30]
+
+
+class BinanceExchange:
+    """Domain methods over the Binance Spot API (freqtrade style)."""
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.mode = settings.exchange_mode
+        self._sleep = sleep
+        self._info_lock = threading.Lock()
+        self._info: tuple[float, dict[str, SymbolRules]] | None = None
+        attempts = settings.binance_retry_attempts
+        base = settings.binance_retry_base_seconds
+        # ONE retry policy: only temporary errors, exponential backoff, the original error re-raised
+        self._retrying = retry(
+            retry=retry_if_exception(is_temporary),
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=base, max=max(base * 8, 0.001)),
+            sleep=sleep,
+            reraise=True,
+            before_sleep=self._before_retry,
+        )
+
+    # --- plumbing ----------------------------------------------------------------------------
+    @cached_property
+    def client(self) -> Any:
+        """The python-binance client for the configured environment (imported on first use)."""
+        from binance.client import Client
+
+        key, secret = self.settings.binance_api_key, self.settings.binance_api_secret
+        api_key = key.get_secret_value() if key else None
+        api_secret = secret.get_secret_value() if secret else None
+        if self.mode is ExchangeMode.SIMULATOR and not (api_key and api_secret):
+            api_key, api_secret = SIMULATOR_DEMO_KEY, SIMULATOR_DEMO_SECRET
+        client = Client(
+            api_key,
+            api_secret,
+            ping=False,
+            testnet=self.mode is ExchangeMode.TESTNET,
+            requests_params={"timeout": self.settings.binance_timeout_seconds},
+        )
+        if self.mode is ExchangeMode.SIMULATOR:
+            client.API_URL = self.settings.binance_simulator_url.rstrip("/") + "/api"
+        client.REQUEST_RECVWINDOW = self.settings.binance_recv_window_ms
+        return client
+
+    @property
+    def stream_url(self) -> str:
+        """Base WebSocket URL for ``BinanceSocketManager.STREAM_URL`` (ends with ``/``)."""
+        if self.mode is ExchangeMode.SIMULATOR:
+            base = self.settings.binance_simulator_url.rstrip("/")
+            return base.replace("https://", "wss://").replace("http://", "ws://") + "/"
+        return TESTNET_STREAM_URL if self.mode is ExchangeMode.TESTNET else MAINNET_STREAM_URL
+
+    def _before_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        logger.warning(
+            "binance call failed, retrying",
+            extra={"attempt": state.attempt_number, "error": type(error).__name__ if error else None},
+        )
+
+    def _call(self, method: str, **params: Any) -> Any:
+        """One SDK call with errors translated; a -1021 resynchronises the clock first."""
+        try:
+            return getattr(self.client, method)(**params)
+        except Exception as exc:
+            error = translate(exc)
+            if is_timestamp_error(error):
+                self._resync_time()
+            raise error from exc
+
+    def _resync_time(self) -> None:
+        try:
+            server = self.client.get_server_time()["serverTime"]
+            self.client.timestamp_offset = int(server) - int(time.time() * 1000)
+        except Exception as exc:  # noqa: BLE001 - best effort; the retry reports the real error
+            logger.warning("binance time resync failed", extra={"error": type(exc).__name__})
+
+    def _retried(self, method: str, **params: Any) -> Any:
+        return self._retrying(self._call)(method, **params)
+
+    # --- market data -------------------------------------------------------------------------
+    def get_exchange_info(self) -> dict[str, SymbolRules]:
+        """Every symbol's filters, cached for ``BINANCE_EXCHANGE_INFO_TTL_SECONDS``."""
+        with self._info_lock:
+            if self._info is not None and self._info[0] > time.monotonic():
+                return self._info[1]
+        raw = self._retried("get_exchange_info")
+        rules = {item["symbol"]: mapping.symbol_rules(item) for item in raw["symbols"]}
+        with self._info_lock:
+            self._info = (time.monotonic() + self.settings.binance_exchange_info_ttl_seconds, rules)
+        return rules
+
+    def get_symbol_rules(self, symbol: str) -> SymbolRules:
+        """The symbol's filters; :class:`InvalidInputError` for a symbol the exchange does not list."""
+        rules = self.get_exchange_info().get(symbol.upper())
+        if rules is None:
+            raise InvalidInputError(f"Unknown symbol {symbol}", details={"symbol": symbol})
+        return rules
+
+    def get_price(self, symbol: str) -> Decimal:
+        return mapping.dec(self._retried("get_symbol_ticker", symbol=symbol.upper())["price"])
+
+    def get_prices(self, symbols: list[str] | None = None) -> dict[str, Decimal]:
+        """Last prices, by symbol (all listed symbols when ``symbols`` is None)."""
+        raw = self._retried("get_symbol_ticker")
+        wanted = {s.upper() for s in symbols} if symbols else None
+        return {t["symbol"]: mapping.dec(t["price"]) for t in raw if wanted is None or t["symbol"] in wanted}
+
+    def get_klines(
+        self, symbol: str, interval: str, limit: int = 500, start_ms: int | None = None, end_ms: int | None = None
+    ) -> list[Kline]:
+        params: dict[str, Any] = {"symbol": symbol.upper(), "interval": interval, "limit": limit}
+        if start_ms is not None:
+            params["startTime"] = start_ms
+        if end_ms is not None:
+            params["endTime"] = end_ms
+        return [mapping.kline(row) for row in self._retried("get_klines", **params)]
+
+    # --- account -----------------------------------------------------------------------------
+    def get_balances(self) -> dict[str, Balance]:
+        return mapping.balances(self._retried("get_account"))
+
+    def my_trades(self, symbol: str, limit: int = 500) -> list[Trade]:
+        return [mapping.trade(t) for t in self._retried("get_my_trades", symbol=symbol.upper(), limit=limit)]
+
+    # --- orders ------------------------------------------------------------------------------
+    def place_order(self, request: OrderRequest, reference_price: Decimal | None = None) -> OrderResult:
+        """Round, check the filters, then place; safe to retry (same client id, checked first).
+
+        Raises InvalidInputError (filters, before sending), InsufficientFundsError,
+        InvalidOrderError, ExchangeAuthError or DependencyUnavailableError.
+        """
+        rules = self.get_symbol_rules(request.symbol)
+        if request.type is OrderType.MARKET and reference_price is None and request.quantity is not None:
+            reference_price = self.get_price(request.symbol)
+        prepared = prepare_order(request, rules, reference_price)
+        client_id = prepared.client_order_id or new_client_order_id()
+        params = mapping.order_params(prepared, client_id)
+        return self._place_idempotently(prepared.symbol, client_id, lambda: self._call("create_order", **params))
+
+    def _place_idempotently(self, symbol: str, client_id: str, send: Callable[[], Any]) -> OrderResult:
+        attempts = self.settings.binance_retry_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                return mapping.order_result(send())
+            except TradecoreError as error:
+                if not is_temporary(error) or attempt == attempts:
+                    raise
+                self._sleep(self.settings.binance_retry_base_seconds * 2 ** (attempt - 1))
+                landed = self._find_order(symbol, client_id)
+                if landed is not None:
+                    return landed
+        raise DependencyUnavailableError("Binance did not accept the order", dependency="binance")
+
+    def _find_order(self, symbol: str, client_id: str) -> OrderResult | None:
+        try:
+            return self.get_order(symbol, client_order_id=client_id)
+        except NotFoundError:
+            return None
+
+    def get_order(self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None) -> OrderResult:
+        """One order by client id (preferred) or exchange id; NotFoundError when unknown."""
+        params: dict[str, Any] = {"symbol": symbol.upper()}
+        if client_order_id:
+            params["origClientOrderId"] = client_order_id
+        elif order_id is not None:
+            params["orderId"] = order_id
+        else:
+            raise InvalidInputError("get_order needs a client order id or an order id")
+        return mapping.order_result(self._retried("get_order", **params))
+
+    def cancel_order(
+        self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None
+    ) -> OrderResult:
+        """Cancel an open order (an OCO leg cancels its list); NotFoundError when not open."""
+        params: dict[str, Any] = {"symbol": symbol.upper()}
+        if client_order_id:
+            params["origClientOrderId"] = client_order_id
+        elif order_id is not None:
+            params["orderId"] = order_id
+        else:
+            raise InvalidInputError("cancel_order needs a client order id or an order id")
+        return mapping.order_result(self._retried("cancel_order", **params))
+
+    def open_orders(self, symbol: str | None = None) -> list[OrderResult]:
+        params = {"symbol": symbol.upper()} if symbol else {}
+        return [mapping.order_result(o) for o in self._retried("get_open_orders", **params)]
+
+    def place_oco(self, request: OcoRequest) -> OcoResult:
+        """A take-profit LIMIT_MAKER and a STOP_LOSS_LIMIT on one quantity (``orderList/oco``)."""
+        rules = self.get_symbol_rules(request.symbol)
+        price_check = OrderRequest(request.symbol, request.side, OrderType.LIMIT, request.quantity, price=request.price)
+        limit_leg = prepare_order(price_check, rules, None)
+        stop_leg = prepare_order(
+            OrderRequest(
+                request.symbol, request.side, OrderType.STOP_LOSS_LIMIT, request.quantity,
+                price=request.stop_limit_price, stop_price=request.stop_price,
+            ),
+            rules,
+            None,
+        )  # fmt: skip
+        assert limit_leg.price is not None and stop_leg.price is not None and stop_leg.stop_price is not None  # noqa: S101, PT018
+        maker, stopper = ("above", "below") if request.side.value == "SELL" else ("below", "above")
+        params: dict[str, Any] = {
+            "symbol": request.symbol,
+            "side": request.side.value,
+            "quantity": mapping.plain(limit_leg.quantity or request.quantity),
+            "listClientOrderId": request.list_client_order_id or new_client_order_id(),
+            f"{maker}Type": "LIMIT_MAKER",
+            f"{maker}Price": mapping.plain(limit_leg.price),
+            f"{stopper}Type": "STOP_LOSS_LIMIT",
+            f"{stopper}Price": mapping.plain(stop_leg.price),
+            f"{stopper}StopPrice": mapping.plain(stop_leg.stop_price),
+            f"{stopper}TimeInForce": "GTC",
+        }
+        return mapping.oco_result(self._call("create_oco_order", **params))
+
+    # --- user data stream --------------------------------------------------------------------
+    def create_listen_key(self) -> str:
+        return str(self._retried("stream_get_listen_key"))
+
+    def keepalive_listen_key(self, listen_key: str) -> None:
+        self._retried("stream_keepalive", listenKey=listen_key)
+
+    def close_listen_key(self, listen_key: str) -> None:
+        self._retried("stream_close", listenKey=listen_key)
