@@ -1,0 +1,107 @@
+"""Create the template's DynamoDB tables, SQS queues and app secret in the local AWS (moto).
+
+Tables keep the template's own keys, attribute types, GSIs and TTL; queues their attributes and
+redrive policy. Existing resources are left alone, so a second start is a no-op. Returns the real
+ARNs (the secret's has a random suffix) so ``!Ref``/``!GetAtt`` resolve to them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from devstack.local_resources import LocalResources
+from devstack.template import SamTemplate
+
+log = logging.getLogger("devstack.provision")
+_TABLE_KEYS = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "StreamSpecification",
+)
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
+
+
+def provision(
+    resources: LocalResources, env: dict[str, str], secret_values: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Create what is missing; return overrides (logical id -> {"Ref"/attribute: value})."""
+    endpoint = env["AWS_ENDPOINT_URL"]
+    session = boto3.session.Session(
+        region_name=resources.settings.region,
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    template = SamTemplate(resources.stack.template)
+    overrides: dict[str, dict[str, Any]] = {}
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+    for name in template.tables():
+        _create_table(dynamodb, resources, name)
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    queues = template.queues()
+    for name in sorted(queues, key=lambda n: queues[n].dead_letter_queue is not None):  # DLQs first
+        _create_queue(sqs, resources, name)
+    secrets = session.client("secretsmanager", endpoint_url=endpoint)
+    for name in template.resources_of_type("AWS::SecretsManager::Secret"):
+        overrides[name] = {"Ref": _ensure_secret(secrets, resources.physical_name(name), secret_values)}
+    return overrides
+
+
+def _create_table(client: Any, resources: LocalResources, name: str) -> None:
+    table = resources.physical_name(name)
+    props = {key: resources.property(name, key) for key in _TABLE_KEYS if resources.property(name, key) is not None}
+    if props.get("BillingMode") == "PAY_PER_REQUEST":
+        props.pop("ProvisionedThroughput", None)
+        for index in props.get("GlobalSecondaryIndexes") or []:
+            index.pop("ProvisionedThroughput", None)
+    try:
+        client.create_table(TableName=table, **props)
+        log.info("created table %s", table)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    ttl = resources.property(name, "TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        client.update_time_to_live(TableName=table, TimeToLiveSpecification=ttl)
+
+
+def _create_queue(client: Any, resources: LocalResources, name: str) -> None:
+    attributes = {
+        key: str(resources.property(name, key)).lower()
+        if isinstance(resources.property(name, key), bool)
+        else str(resources.property(name, key))
+        for key in _QUEUE_ATTRIBUTES
+        if resources.property(name, key) is not None
+    }
+    redrive = resources.property(name, "RedrivePolicy")
+    if redrive:
+        attributes["RedrivePolicy"] = json.dumps(redrive)
+    client.create_queue(QueueName=resources.physical_name(name), Attributes=attributes)
+    log.info("queue %s ready", resources.physical_name(name))
+
+
+def _ensure_secret(client: Any, secret_name: str, values: dict[str, str]) -> str:
+    payload = json.dumps(values)
+    try:
+        arn: str = client.create_secret(Name=secret_name, SecretString=payload)["ARN"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+        arn = client.put_secret_value(SecretId=secret_name, SecretString=payload)["ARN"]
+    return arn
