@@ -146,9 +146,13 @@ class Container:
 
     @cached_property
     def broadcaster(self) -> Any:
-        from tradecore.adapters.logging_broadcaster import LoggingBroadcaster
+        if not self.settings.websocket_management_url:
+            from tradecore.adapters.logging_broadcaster import LoggingBroadcaster
 
-        return LoggingBroadcaster()
+            return LoggingBroadcaster()
+        from tradecore.services.fanout import Fanout
+
+        return Fanout(self.connection_registry, self.message_sender)
 
     @cached_property
     def analysis_service(self) -> Any:

@@ -1,8 +1,4 @@
-"""WebSocket use cases: connect (token check), subscriptions, ping, and fan-out to subscribers.
-
-``publish`` is the broadcaster the rest of the platform hands messages to (AI signals, prices,
-trades); connections that API Gateway reports gone are forgotten on the spot.
-"""
+"""WebSocket use cases: connect (token check), disconnect, subscriptions and ping."""
 
 from __future__ import annotations
 
@@ -60,23 +56,6 @@ class RealtimeService:
         current = set(connection.get("channels", []))
         updated = current | set(requested) if action == Action.SUBSCRIBE else current - set(requested)
         self._registry.set_channels(connection_id, sorted(updated))
-
-    def publish(self, channel: str, message_type: MessageType, data: dict[str, Any]) -> int:
-        """Send to every subscriber of ``channel``; returns how many received it."""
-        return self._deliver(self._registry.subscribers(channel), message_type, data)
-
-    def send_to_user(self, user_id: str, message_type: MessageType, data: dict[str, Any]) -> int:
-        """Send to every open connection of one user (trades, account updates)."""
-        return self._deliver(self._registry.of_user(user_id), message_type, data)
-
-    def _deliver(self, connection_ids: list[str], message_type: MessageType, data: dict[str, Any]) -> int:
-        delivered = 0
-        for connection_id in connection_ids:
-            if self._sender.send(connection_id, message_type, data, current_trace_id()):
-                delivered += 1
-            else:
-                self._registry.remove(connection_id)
-        return delivered
 
 
 def _parse(body: str | None) -> dict[str, Any]:

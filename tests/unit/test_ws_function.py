@@ -1,0 +1,146 @@
+"""The WebSocket function through its real handler: connect with a token, subscribe, ping, fan-out.
+
+DynamoDB is moto (the ConnectionsTable built from the template's own definition); posting to
+connections is a recording fake, since moto never reports a connection gone (DESIGN.md §7).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+
+from devstack.template import SamTemplate
+from tests.support.auth import add_user, auth_container
+from tradecore.adapters.connections import DynamoConnectionRegistry
+from tradecore.config import Settings
+from tradecore.domain.realtime import MessageType
+from tradecore.domain.users import Role
+from tradecore.services.fanout import Fanout
+from ws import app as ws_app
+
+TABLE = "tradecore-connections"
+
+
+class RecordingSender:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+        self.gone: set[str] = set()
+
+    def send(self, connection_id: str, message_type: MessageType, data: dict[str, Any], trace_id: str | None) -> bool:
+        if connection_id in self.gone:
+            return False
+        self.sent.append((connection_id, message_type.value, data))
+        return True
+
+
+@pytest.fixture
+def ws(aws: None, make_settings: Callable[..., Settings]) -> Any:
+    spec = SamTemplate.load().tables()["ConnectionsTable"].properties
+    boto3.client("dynamodb", region_name="us-east-1").create_table(
+        TableName=TABLE,
+        AttributeDefinitions=spec["AttributeDefinitions"],
+        KeySchema=spec["KeySchema"],
+        GlobalSecondaryIndexes=spec["GlobalSecondaryIndexes"],
+        BillingMode=spec["BillingMode"],
+    )
+    sender = RecordingSender()
+    registry = DynamoConnectionRegistry(TABLE, "us-east-1")
+    container = auth_container(
+        make_settings(connections_table=TABLE), connection_registry=registry, message_sender=sender
+    )
+    ws_app.use_container(container)
+    yield container, registry, sender
+    ws_app.use_container(None)
+
+
+def _connect(load_event: Callable[[str], dict[str, Any]], token: str | None, connection_id: str) -> dict[str, Any]:
+    event = load_event("ws_connect")
+    event["queryStringParameters"] = {"token": token} if token is not None else None
+    event["requestContext"]["connectionId"] = connection_id
+    return ws_app.handler(event, None)
+
+
+def _message(load_event: Callable[[str], dict[str, Any]], body: str, connection_id: str) -> dict[str, Any]:
+    event = load_event("ws_message")
+    event["body"] = body
+    event["requestContext"]["connectionId"] = connection_id
+    return ws_app.handler(event, None)
+
+
+def test_connect_needs_a_valid_token(ws: Any, load_event: Callable[[str], dict[str, Any]]) -> None:
+    container, registry, _ = ws
+    assert _connect(load_event, None, "c-none")["statusCode"] == 401
+    assert _connect(load_event, "not.a.jwt", "c-bad")["statusCode"] == 401
+    assert registry.get("c-none") is None
+    assert registry.get("c-bad") is None
+
+    user = add_user(container, Role.TRADER)
+    token = container.token_service.issue(user)
+    assert _connect(load_event, token, "c-ok")["statusCode"] == 200
+    stored = registry.get("c-ok")
+    assert stored is not None
+    assert stored["user_id"] == user.user_id
+    assert stored["channels"] == []
+
+
+def test_subscribe_ping_and_fan_out(ws: Any, load_event: Callable[[str], dict[str, Any]]) -> None:
+    container, registry, sender = ws
+    token = container.token_service.issue(add_user(container, Role.VIEWER))
+    _connect(load_event, token, "c-1")
+    _connect(load_event, token, "c-2")
+
+    _message(load_event, json.dumps({"action": "subscribe", "channels": ["prices:BTCUSDT", "signals"]}), "c-1")
+    _message(load_event, json.dumps({"action": "subscribe", "channels": ["signals"]}), "c-2")
+    _message(load_event, json.dumps({"action": "unsubscribe", "channels": ["signals"]}), "c-2")
+    assert registry.get("c-1")["channels"] == ["prices:BTCUSDT", "signals"]
+    assert registry.get("c-2")["channels"] == []
+
+    _message(load_event, json.dumps({"action": "ping"}), "c-2")
+    assert sender.sent[-1] == ("c-2", "pong", {})
+
+    fanout = Fanout(registry, sender)
+    fanout.publish("signals", "ai_signal", {"symbol": "BTCUSDT", "signal": "Long"})
+    assert [sent[0] for sent in sender.sent if sent[1] == "ai_signal"] == ["c-1"]
+
+
+def test_a_gone_connection_is_forgotten_on_fan_out(ws: Any, load_event: Callable[[str], dict[str, Any]]) -> None:
+    container, registry, sender = ws
+    _connect(load_event, container.token_service.issue(add_user(container, Role.VIEWER)), "c-gone")
+    _message(load_event, json.dumps({"action": "subscribe", "channels": ["signals"]}), "c-gone")
+    sender.gone.add("c-gone")
+    Fanout(registry, sender).publish("signals", "ai_signal", {"signal": "Short"})
+    assert registry.get("c-gone") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("{not json", "not valid JSON"),
+        (json.dumps(["subscribe"]), "JSON object"),
+        (json.dumps({"action": "dance"}), "action"),
+        (json.dumps({"action": "subscribe", "channels": ["prices:btc usdt"]}), "unknown channel"),
+        (json.dumps({"action": "subscribe", "channels": []}), "non-empty"),
+        ("x" * (129 * 1024), "128 KB"),
+    ],
+)
+def test_bad_messages_get_an_error_message_and_change_nothing(
+    ws: Any, load_event: Callable[[str], dict[str, Any]], body: str, fragment: str
+) -> None:
+    container, registry, sender = ws
+    _connect(load_event, container.token_service.issue(add_user(container, Role.VIEWER)), "c-x")
+    assert _message(load_event, body, "c-x")["statusCode"] == 200
+    connection_id, message_type, data = sender.sent[-1]
+    assert (connection_id, message_type) == ("c-x", "error")
+    assert fragment in data["message"]
+    assert registry.get("c-x")["channels"] == []
+
+
+def test_disconnect_removes_the_connection(ws: Any, load_event: Callable[[str], dict[str, Any]]) -> None:
+    container, registry, _ = ws
+    _connect(load_event, container.token_service.issue(add_user(container, Role.VIEWER)), "TXAnzc9goAMCJqA=")
+    assert ws_app.handler(load_event("ws_disconnect"), None)["statusCode"] == 200
+    assert registry.get("TXAnzc9goAMCJqA=") is None
