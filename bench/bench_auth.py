@@ -1,0 +1,131 @@
+"""Auth costs per request: token verification (the hot path of every route) and login.
+
+* Token verification with an in-memory denylist: what the code itself costs (HS256 check, claim
+  validation, the denylist lookup through the port). Target ≤ 0.1 ms.
+* The same with the DynamoDB-backed denylist (one consistent BatchGetItem per request), against
+  a moto server on loopback. Caveat: moto is not DynamoDB; in AWS, a same-region consistent
+  BatchGetItem usually takes a few milliseconds, so this figure shows the shape, not the cost.
+* Login p50 with the real argon2id hasher (argon2-cffi defaults = RFC 9106 low-memory profile);
+  argon2 dominates it by design. Users and throttle state are in memory, so MongoDB and DynamoDB
+  round trips come on top.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+
+from bench.result import Result, median, percentile
+
+SECRET = "bench-jwt-secret-0123456789abcdef0123"  # noqa: S105 - benchmark-only value
+VERIFY_SAMPLES = 20_000
+DYNAMO_SAMPLES = 300
+LOGIN_SAMPLES = 15
+PASSWORD = "a long enough passphrase"  # noqa: S105 - benchmark-only value
+
+
+def _user(role: object = None) -> object:
+    from tradecore.domain.users import Role, User
+
+    now = datetime.now(UTC)
+    return User(uuid.uuid4().hex, "bench@example.com", "unused", role or Role.TRADER, True, now, now)
+
+
+def _per_call_ms(call: object, samples: int) -> list[float]:
+    timings = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        call()  # type: ignore[operator]
+        timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def _verify_in_memory() -> list[Result]:
+    from tests.support.auth import InMemoryServiceState
+    from tradecore.services.revocation import StateTokenDenylist
+    from tradecore.services.tokens import TokenService
+
+    tokens = TokenService(SECRET, StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=86_430))
+    token = tokens.issue(_user())  # type: ignore[arg-type]
+    _per_call_ms(lambda: tokens.verify(token), 500)  # warm up
+    timings = _per_call_ms(lambda: tokens.verify(token), VERIFY_SAMPLES)
+    note = f"HS256 + claims + in-memory denylist; {VERIFY_SAMPLES} calls"
+    return [
+        Result("auth.verify_token.p50", median(timings), "ms", target=0.1, note=note),
+        Result("auth.verify_token.p99", percentile(timings, 99), "ms", note=note),
+    ]
+
+
+def _verify_dynamodb() -> list[Result]:
+    from moto.server import ThreadedMotoServer
+
+    from tests.support.auth import create_service_state_table
+    from tests.support.servers import free_port
+    from tradecore.adapters.service_state import ServiceStateTable
+    from tradecore.services.revocation import StateTokenDenylist
+    from tradecore.services.tokens import TokenService
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    saved = {key: os.environ.get(key) for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    os.environ.update(
+        {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    )
+    try:
+        create_service_state_table(table_name="bench-state")
+        denylist = StateTokenDenylist(ServiceStateTable("bench-state", "us-east-1"), max_token_lifetime_seconds=86_430)
+        tokens = TokenService(SECRET, denylist)
+        token = tokens.issue(_user())  # type: ignore[arg-type]
+        _per_call_ms(lambda: tokens.verify(token), 20)
+        timings = _per_call_ms(lambda: tokens.verify(token), DYNAMO_SAMPLES)
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    note = "denylist = consistent BatchGetItem on a moto server over loopback (not real DynamoDB)"
+    return [Result("auth.verify_token_dynamodb_moto.p50", median(timings), "ms", note=note)]
+
+
+def _login() -> list[Result]:
+    from tests.support.auth import InMemoryServiceState, InMemoryUserStore
+    from tradecore.adapters.passwords import Argon2PasswordHasher
+    from tradecore.services.auth import AuthService
+    from tradecore.services.login_throttle import StateLoginThrottle
+    from tradecore.services.revocation import StateTokenDenylist
+    from tradecore.services.tokens import TokenService
+
+    state = InMemoryServiceState()
+    hasher = Argon2PasswordHasher()
+    tokens = TokenService(SECRET, StateTokenDenylist(state, max_token_lifetime_seconds=86_430))
+    throttle = StateLoginThrottle(state, max_failures=5, window_seconds=900)
+    service = AuthService(InMemoryUserStore(), hasher, tokens, throttle)
+    service.register("bench@example.com", PASSWORD)
+    login = _per_call_ms(lambda: service.login("bench@example.com", PASSWORD), LOGIN_SAMPLES)
+    unknown = _per_call_ms(lambda: _failed_login(service), 5)
+    p = hasher.parameters
+    params = f"argon2id t={p['time_cost']} m={p['memory_cost_kib'] // 1024} MiB p={p['parallelism']}"
+    return [
+        Result("auth.login.p50", median(login), "ms", note=f"{params} (RFC 9106 low-memory); in-memory stores"),
+        Result("auth.login_unknown_email.p50", median(unknown), "ms", note="dummy hash verified: same cost"),
+    ]
+
+
+def _failed_login(service: object) -> None:
+    from tradecore.errors import AuthenticationError
+
+    with contextlib.suppress(AuthenticationError):
+        service.login(f"{uuid.uuid4().hex}@example.com", PASSWORD)  # type: ignore[attr-defined]
+
+
+def run() -> list[Result]:
+    from tradecore.observability import configure_logging
+
+    configure_logging("WARNING")  # the login loop would print a line per attempt
+    return _verify_in_memory() + _verify_dynamodb() + _login()
