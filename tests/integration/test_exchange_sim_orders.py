@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from exchange_sim_fixtures are parameters here)
 """The simulator driven only through python-binance over sockets: every order type, OCO, queries."""
 
 from __future__ import annotations
@@ -165,9 +166,12 @@ def test_oco_stop_trigger_and_cancel_of_one_leg_cancels_the_list(
 ) -> None:
     client = binance_client()
     market = _price(client)
-    params = {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.01", "price": str((market * D("1.05")).quantize(D("0.01"))),
-              "stopPrice": str((market * D("0.95")).quantize(D("0.01"))),
-              "stopLimitPrice": str((market * D("0.94")).quantize(D("0.01"))), "stopLimitTimeInForce": "GTC"}  # fmt: skip
+
+    def at(factor: str) -> str:
+        return str((market * D(factor)).quantize(D("0.01")))
+
+    params = {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.01", "price": at("1.05"), "stopPrice": at("0.95"),
+              "stopLimitPrice": at("0.94"), "stopLimitTimeInForce": "GTC"}  # fmt: skip
     legacy = client._post("order/oco", True, data=dict(params))  # the older endpoint
     stop_leg = next(r for r in legacy["orderReports"] if r["type"] == "STOP_LOSS_LIMIT")
     client.cancel_order(symbol="BTCUSDT", orderId=stop_leg["orderId"])
