@@ -47,6 +47,10 @@ async def invoke(settings: DevstackSettings, function: str, event: Any) -> tuple
         print(f"[{component}] {line}", file=sys.stderr)
 
     runtime = FunctionRuntime(stack, resources, env, log, max_workers=1)
+    if not _listening(env["AWS_ENDPOINT_URL"]):
+        # no local AWS running: the secrets come straight from the environment instead
+        for pool in runtime.pools.values():
+            pool.env.pop("APP_SECRETS_ARN", None)
     try:
         outcome = await runtime.invoke(function, event)
     finally:
@@ -56,6 +60,16 @@ async def invoke(settings: DevstackSettings, function: str, event: Any) -> tuple
     if outcome.error is not None:
         return False, {k: v for k, v in outcome.error.items() if k != "ok"}
     return True, outcome.result
+
+
+def _listening(url: str) -> bool:
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.3)
+        return probe.connect_ex((parsed.hostname or "127.0.0.1", parsed.port or 80)) == 0
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ import boto3
 import pytest
 import requests
 import websockets
+import websockets.exceptions
 from aws_lambda_powertools.utilities.parser.models import (
     APIGatewayWebSocketConnectEventModel,
     APIGatewayWebSocketDisconnectEventModel,
@@ -31,7 +32,7 @@ def local_stack(event_dir: Path) -> Iterator[StackHandle]:
         yield handle
 
 
-def _management(local_stack: StackHandle):  # noqa: ANN202 - a boto3 client
+def _management(local_stack: StackHandle):
     return boto3.client("apigatewaymanagementapi", endpoint_url=local_stack.core_url, region_name="us-east-1")
 
 
