@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, datetime
 
 from bench.result import Result, median, percentile
+from tradecore.domain.users import Role, User
 
 SECRET = "bench-jwt-secret-0123456789abcdef0123"  # noqa: S105 - benchmark-only value
 VERIFY_SAMPLES = 20_000
@@ -27,11 +28,9 @@ LOGIN_SAMPLES = 15
 PASSWORD = "a long enough passphrase"  # noqa: S105 - benchmark-only value
 
 
-def _user(role: object = None) -> object:
-    from tradecore.domain.users import Role, User
-
+def _user() -> User:
     now = datetime.now(UTC)
-    return User(uuid.uuid4().hex, "bench@example.com", "unused", role or Role.TRADER, True, now, now)
+    return User(uuid.uuid4().hex, "bench@example.com", "unused", Role.TRADER, True, now, now)
 
 
 def _per_call_ms(call: object, samples: int) -> list[float]:
@@ -49,7 +48,7 @@ def _verify_in_memory() -> list[Result]:
     from tradecore.services.tokens import TokenService
 
     tokens = TokenService(SECRET, StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=86_430))
-    token = tokens.issue(_user())  # type: ignore[arg-type]
+    token = tokens.issue(_user())
     _per_call_ms(lambda: tokens.verify(token), 500)  # warm up
     timings = _per_call_ms(lambda: tokens.verify(token), VERIFY_SAMPLES)
     note = f"HS256 + claims + in-memory denylist; {VERIFY_SAMPLES} calls"
@@ -79,7 +78,7 @@ def _verify_dynamodb() -> list[Result]:
         create_service_state_table(table_name="bench-state")
         denylist = StateTokenDenylist(ServiceStateTable("bench-state", "us-east-1"), max_token_lifetime_seconds=86_430)
         tokens = TokenService(SECRET, denylist)
-        token = tokens.issue(_user())  # type: ignore[arg-type]
+        token = tokens.issue(_user())
         _per_call_ms(lambda: tokens.verify(token), 20)
         timings = _per_call_ms(lambda: tokens.verify(token), DYNAMO_SAMPLES)
     finally:

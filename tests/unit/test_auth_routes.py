@@ -148,7 +148,7 @@ def test_routes_me_answers_from_the_token_while_mongodb_is_down(container: Conta
     def down(_: str) -> None:
         raise DependencyUnavailableError("MongoDB is unavailable (read user)", dependency="mongodb")
 
-    container.user_store.get = down  # type: ignore[method-assign]
+    container.user_store.get = down
     status, me, _ = invoke("auth_me", token=token)
 
     assert status == 200
