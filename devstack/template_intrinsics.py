@@ -20,8 +20,9 @@ class TemplateError(ValueError):
 
 
 _FN_TAGS = (
-    "Base64 Cidr FindInMap GetAZs ImportValue Join Select Split Sub Transform If Equals Not And Or ToJsonString Length"
-).split()
+    *("Base64", "Cidr", "FindInMap", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub"),
+    *("Transform", "If", "Equals", "Not", "And", "Or", "ToJsonString", "Length"),
+)
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 
 
@@ -34,7 +35,7 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return loader.construct_mapping(node, deep=True)
 
 
 def _ref(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
