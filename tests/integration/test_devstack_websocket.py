@@ -81,7 +81,8 @@ def test_events_have_aws_shapes(local_stack: StackHandle, event_dir: Path) -> No
     assert parsed.request_context.route_key == "whoami"
     assert message["requestContext"]["stage"] == "dev"
     connection_id = message["requestContext"]["connectionId"]
-    assert len(connection_id) == 16 and connection_id.endswith("=")
+    assert len(connection_id) == 16
+    assert connection_id.endswith("=")
     name = connection_id.replace("/", "_")
     connect = json.loads((event_dir / f"connect-{name}.json").read_text())
     parsed_connect = APIGatewayWebSocketConnectEventModel.model_validate(connect)
