@@ -139,7 +139,9 @@ class StreamHub:
     # --- connections -------------------------------------------------------------------------
     def subscribe(self, conn: Connection, names: list[str]) -> None:
         for name in names:
-            name = name if name in self.listen_keys else name.lower()
+            if name not in self.listen_keys and "@" in name:  # symbols are lower case, stream kinds are not
+                symbol, _, kind = name.partition("@")
+                name = f"{symbol.lower()}@{kind}"
             conn.streams.add(name)
             self.subscribers[name].add(conn)
 
