@@ -187,8 +187,8 @@ def map_lambda_response(result: Any) -> HttpResponse:
     Raise ValueError when the value cannot be a response (API Gateway answers 502 then).
     """
     if not (isinstance(result, dict) and "statusCode" in result):
-        body = result if isinstance(result, str) else json.dumps(result)
-        return HttpResponse(200, [("content-type", "application/json")], body.encode())
+        text = result if isinstance(result, str) else json.dumps(result)
+        return HttpResponse(200, [("content-type", "application/json")], text.encode())
     try:
         status = int(result["statusCode"])
     except (TypeError, ValueError):
@@ -198,6 +198,7 @@ def map_lambda_response(result: Any) -> HttpResponse:
         headers.extend((str(name), str(value)) for value in values)
     headers.extend(("set-cookie", str(cookie)) for cookie in result.get("cookies") or [])
     raw = result.get("body")
+    body: bytes
     if raw is None:
         body = b""
     elif result.get("isBase64Encoded"):

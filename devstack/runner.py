@@ -111,7 +111,10 @@ class Runner:
         root = ROOT / "dashboard"
         app = web.Application()
         if (root / "index.html").exists():
-            app.router.add_get("/", lambda _: web.FileResponse(root / "index.html"))
+            async def index(_: web.Request) -> web.StreamResponse:
+                return web.FileResponse(root / "index.html")
+
+            app.router.add_get("/", index)
         app.router.add_static("/", root, show_index=False)
         self.dashboard = web.AppRunner(app, access_log=None, handle_signals=False)
         await self.dashboard.setup()
