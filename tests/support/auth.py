@@ -150,6 +150,7 @@ def auth_container(
         tokens,
         throttle,
         registration_open=settings.registration_mode.value == "open",
+        bootstrap_admin_email=settings.bootstrap_admin_email,
         clock=clock,
     )
     parts = {

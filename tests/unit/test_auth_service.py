@@ -61,6 +61,23 @@ def test_register_refused_when_registration_is_closed(make_settings: Callable[..
     assert container.user_store.count() == 0
 
 
+def test_closed_registration_lets_only_the_bootstrap_admin_in_and_only_first(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(registration_mode="closed", bootstrap_admin_email="Owner@example.com")
+    container = auth_container(settings)
+
+    with pytest.raises(ForbiddenError):
+        container.auth_service.register("someone@example.com", PASSWORD)
+    owner = container.auth_service.register("owner@example.com", PASSWORD)
+    container.user_store.users.clear()
+    add_user(container, Role.ADMIN)
+    with pytest.raises(ForbiddenError):
+        container.auth_service.register("owner@example.com", PASSWORD)  # not the first user any more
+
+    assert owner.user.role is Role.ADMIN
+
+
 @pytest.mark.parametrize(("email", "password"), [("not-an-email", PASSWORD), ("a@example.com", "short")])
 def test_register_refuses_bad_email_or_password(container: Container, email: str, password: str) -> None:
     with pytest.raises(InvalidInputError):

@@ -122,6 +122,7 @@ class Container:
             self.token_service,
             self.login_throttle,
             registration_open=self.settings.registration_mode is RegistrationMode.OPEN,
+            bootstrap_admin_email=self.settings.bootstrap_admin_email,
         )
 
     # --- AI analysis (issue 5) -----------------------------------------------------------------

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)  # clock skew between instances
+    # with registration closed, the one email that may register while there are no users (→ admin)
+    bootstrap_admin_email: str | None = None
 
     # --- AI ----------------------------------------------------------------------------------
     ai_service_url: str = "http://127.0.0.1:8000"

@@ -2,8 +2,10 @@
 
 Rules: the first user administers the installation; later self-registered users are viewers
 until an admin promotes them; ``REGISTRATION_MODE=closed`` refuses self-registration (admins
-create users). Unknown email and wrong password take the same path (a dummy hash is verified)
-and get the same answer. Nothing here ever logs a password, a hash or a token.
+create users), except for ``BOOTSTRAP_ADMIN_EMAIL`` on an installation with no users yet, so a
+closed production stack can get its first admin without an open window for anyone else.
+Unknown email and wrong password take the same path (a dummy hash is verified) and get the
+same answer. Nothing here ever logs a password, a hash or a token.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tradecore.ports import LoginThrottle, PasswordHasher, UserStore
 from tradecore.services.tokens import TokenService
 
 INVALID_CREDENTIALS = "Invalid email or password"
+REGISTRATION_CLOSED = "Self-registration is closed; an administrator creates accounts"
 REGISTRATION_UNAVAILABLE = "Registration is unavailable: the user database cannot be reached. Try again later."
 
 
@@ -49,6 +52,7 @@ class AuthService:
         throttle: LoginThrottle,
         *,
         registration_open: bool = True,
+        bootstrap_admin_email: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._users = users
@@ -56,17 +60,21 @@ class AuthService:
         self._tokens = tokens
         self._throttle = throttle
         self._registration_open = registration_open
+        self._bootstrap_admin = normalise_email(bootstrap_admin_email) if bootstrap_admin_email else None
         self._clock = clock
 
     def register(self, email: str, password: str) -> Session:
         """Self-registration. ``ForbiddenError`` when closed, ``ConflictError`` for a taken email,
         ``InvalidInputError`` for a bad email or password, 503 while MongoDB is unreachable."""
-        if not self._registration_open:
-            raise ForbiddenError("Self-registration is closed; an administrator creates accounts")
         email = normalise_email(email)
+        closed = not self._registration_open
+        if closed and email != self._bootstrap_admin:
+            raise ForbiddenError(REGISTRATION_CLOSED)
         check_password_policy(password)
         try:
             first_user = self._users.count() == 0
+            if closed and not first_user:
+                raise ForbiddenError(REGISTRATION_CLOSED)
             user = self._new_user(email, password, Role.VIEWER)
             self._users.add(user)
             # two first registrations may race: only the earliest user becomes admin
