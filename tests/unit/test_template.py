@@ -7,6 +7,7 @@ memory size, an encryption setting, a WebSocket dependency or an IAM scope went 
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,19 @@ def test_mainnet_can_never_be_on_together_with_the_testnet() -> None:
     resolver = TEMPLATE.resolver(resolver_values, refs=refs, attributes=attributes)
     env = TEMPLATE.function_environment("ExecuteTradeFunction", resolver)
     assert (env["BINANCE_MAINNET_ENABLED"], env["BINANCE_TESTNET"]) == ("true", "false")
+
+
+@pytest.mark.parametrize("handler", ["trade.app.handler", "auth.app.handler", "ai.app.handler"])
+def test_every_route_an_app_serves_is_reachable_through_the_template(handler: str) -> None:
+    # A route the FastAPI app serves but the template lacks would work locally and 404 in AWS.
+    from fastapi.routing import APIRoute
+
+    module = importlib.import_module(handler.rpartition(".")[0])
+    served = {
+        (method, route.path)
+        for route in module.app.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods - {"HEAD", "OPTIONS"}
+    }
+    declared = {(r.method, r.path) for r in TEMPLATE.http_routes() if r.handler == handler}
+    assert served <= declared, f"missing from template.yaml: {sorted(served - declared)}"
