@@ -43,6 +43,8 @@ def _per_call_ms(call: object, samples: int) -> list[float]:
 
 
 def _verify_in_memory() -> list[Result]:
+    import jwt
+
     from tests.support.auth import InMemoryServiceState
     from tradecore.services.revocation import StateTokenDenylist
     from tradecore.services.tokens import TokenService
@@ -51,10 +53,16 @@ def _verify_in_memory() -> list[Result]:
     token = tokens.issue(_user())
     _per_call_ms(lambda: tokens.verify(token), 500)  # warm up
     timings = _per_call_ms(lambda: tokens.verify(token), VERIFY_SAMPLES)
+    # PyJWT's own decode of the same token, measured alongside: the floor under machine load
+    required = ["sub", "role", "iat", "exp", "jti"]
+    floor = _per_call_ms(
+        lambda: jwt.decode(token, SECRET, algorithms=["HS256"], options={"require": required}), VERIFY_SAMPLES
+    )
     note = f"HS256 + claims + in-memory denylist; {VERIFY_SAMPLES} calls"
     return [
         Result("auth.verify_token.p50", median(timings), "ms", target=0.1, note=note),
         Result("auth.verify_token.p99", percentile(timings, 99), "ms", note=note),
+        Result("auth.pyjwt_decode_only.p50", median(floor), "ms", note="reference: PyJWT decode alone"),
     ]
 
 
