@@ -15,7 +15,7 @@ from devstack.exchange_sim.simulator import SimConfig, Simulator
 from devstack.exchange_sim.streams import HUB_KEY, StreamHub
 
 log = logging.getLogger("exchange_sim")
-SAVE_EVERY_SECONDS = 1.0
+SAVE_EVERY_SECONDS = 5.0  # a full snapshot is not free; the hot path must stay lean
 
 
 async def _market_loop(sim: Simulator, hub: StreamHub) -> None:

@@ -8,6 +8,7 @@ worse prices (slippage grows with size); liquidity refreshes with every tick.
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
 
 from devstack.exchange_sim.symbols import SymbolSpec
 
@@ -32,7 +33,8 @@ def best_prices(price: Decimal, spec: SymbolSpec) -> tuple[Decimal, Decimal]:
     return bid, ask
 
 
-def book_side(price: Decimal, spec: SymbolSpec, side: str, depth: int = LEVELS) -> list[Level]:
+@lru_cache(maxsize=512)  # the book is a pure function of the price; orders between ticks reuse it
+def book_side(price: Decimal, spec: SymbolSpec, side: str, depth: int = LEVELS) -> tuple[Level, ...]:
     """The ``side`` ("bids" or "asks") levels, best first."""
     bid, ask = best_prices(price, spec)
     gap = max(spec.tick_size, _on_grid(price * _LEVEL_GAP, spec.tick_size, ROUND_FLOOR))
@@ -44,11 +46,11 @@ def book_side(price: Decimal, spec: SymbolSpec, side: str, depth: int = LEVELS) 
         if level_price <= 0:
             break
         levels.append((level_price, qty))
-    return levels
+    return tuple(levels)
 
 
 def walk(
-    levels: list[Level],
+    levels: tuple[Level, ...] | list[Level],
     spec: SymbolSpec,
     qty: Decimal | None = None,
     quote: Decimal | None = None,
