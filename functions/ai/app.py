@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
-from ai.schemas import AnalyzeRequest, AnalyzeResponse
+from ai.schemas import AnalyzeRequest, AnalyzeResponse, candle_rows, inline_json_schema
 from tradecore.bootstrap import Container, bootstrap
 from tradecore.errors import DependencyUnavailableError
 from tradecore.http_api import ContainerDep, create_app, lambda_entry
@@ -41,19 +43,46 @@ def _deadline(request: Request, budget_seconds: float) -> float:
     return time.monotonic() + min(seconds, budget_seconds)
 
 
-@app.post("/ai/analyze", tags=["ai"], response_model=AnalyzeResponse, dependencies=[Depends(require_service_token)])
-def analyze(body: AnalyzeRequest, request: Request, container: ContainerDep) -> JSONResponse:
-    """Signal (Long/Short/Neutral) with confidence and reasoning; 422 names the bad field."""
+_REQUEST_SCHEMA = inline_json_schema(AnalyzeRequest)
+
+
+async def _parse(request: Request) -> AnalyzeRequest:
+    """The body parsed and validated in one pass by pydantic-core (half the time of json + validate)."""
+    try:
+        return AnalyzeRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+
+
+@app.post(
+    "/ai/analyze",
+    tags=["ai"],
+    response_model=AnalyzeResponse,
+    dependencies=[Depends(require_service_token)],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_json_schema(AnalyzeRequest)}},
+        }
+    },
+)
+async def analyze(request: Request, container: ContainerDep) -> JSONResponse:
+    """Signal (Long/Short/Neutral) with confidence and reasoning; 422 names the bad field.
+
+    ``async`` on purpose although the work blocks: Mangum runs one invocation per event loop,
+    so nothing else waits on this loop, and the thread-pool hop (~2 ms) is saved.
+    """
     from tradecore.services.analysis import AnalysisRequest
 
     started = time.perf_counter()
+    body = await _parse(request)
     deadline = _deadline(request, container.settings.ai_request_budget_seconds)
     record = container.analysis_service.analyze(
         AnalysisRequest(
             symbol=body.symbol,
             timeframe=body.timeframe,
-            candles=[candle.row() for candle in body.candles],
-            other_timeframes={tf: [c.row() for c in candles] for tf, candles in body.timeframes.items()},
+            candles=candle_rows(body.candles),
+            other_timeframes={timeframe: candle_rows(rows) for timeframe, rows in body.timeframes.items()},
             client_indicators=body.technical_indicators or {},
         ),
         deadline,

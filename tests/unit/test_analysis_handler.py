@@ -104,7 +104,7 @@ def _bad(field: str, index: int, value: Any) -> dict[str, Any]:
         (_bad("high", 5, "1"), "candles[5].high"),
         (_bad("volume", 6, "-3"), "candles[6].volume"),
         (_bad("open_time", 7, 0), "candles[7].open_time"),
-        (_bad("open", 8, "abc"), "candles.8.open"),
+        (_bad("open", 8, "abc"), "candles.8.CandleObject.open"),
         (analyze_body(count=20), "candles"),
         (analyze_body(symbol="DOGEUSDT"), "symbol"),
         (analyze_body(timeframe="2x"), "timeframe"),
