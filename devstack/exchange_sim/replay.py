@@ -90,8 +90,10 @@ class ReplaySource:
             if row.close >= row.open
             else (row.open, row.high, row.low, row.close)
         )
-        leg_len = (ticks - 1) / 3
-        leg = min(2, int(position / leg_len))
-        frac = (position - leg * leg_len) / leg_len
-        price = path[leg] + (path[leg + 1] - path[leg]) * min(1.0, frac)
+        last = ticks - 1
+        vertices = (0, last // 3, 2 * last // 3, last)  # whole ticks, so the extremes print exactly
+        leg = 0 if position <= vertices[1] else 1 if position <= vertices[2] else 2
+        span = max(1, vertices[leg + 1] - vertices[leg])
+        frac = (position - vertices[leg]) / span
+        price = path[leg] + (path[leg + 1] - path[leg]) * frac
         return price, row.volume / ticks
