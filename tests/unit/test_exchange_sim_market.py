@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_volatility_is_crypto_like() -> None:
     closes = [c[cdl.CLOSE] for c in market.symbols["BTCUSDT"].series["1m"].closed][-1440:]
     import math
 
-    returns = [math.log(b / a) for a, b in zip(closes, closes[1:], strict=False)]
+    returns = [math.log(b / a) for a, b in itertools.pairwise(closes)]
     mean = sum(returns) / len(returns)
     annualised = math.sqrt(sum((r - mean) ** 2 for r in returns) / len(returns)) * math.sqrt(525_600)
     assert 0.2 < annualised < 2.5  # BTC trades at roughly 40-80 % a year
