@@ -179,3 +179,18 @@ def test_a_failed_flush_keeps_everything_queued() -> None:
         service.pending.flush()
     assert service.pending.depth == 1
     service.pending.close()
+
+
+def test_background_flusher_stores_queued_analyses_once_the_store_is_back() -> None:
+    store = FakeAnalysisStore()
+    service = _service(store=store, flush_retry_seconds=0.02)
+    store.down = True
+    record = _analyze(service)
+    assert service.pending.depth == 1
+    store.down = False
+    deadline = time.monotonic() + 10
+    while service.pending.depth and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert record.analysis_id in store.records
+    assert not service.pending.store_down
+    service.pending.close()
