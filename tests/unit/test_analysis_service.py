@@ -194,3 +194,29 @@ def test_background_flusher_stores_queued_analyses_once_the_store_is_back() -> N
     assert record.analysis_id in store.records
     assert not service.pending.store_down
     service.pending.close()
+
+
+def test_a_failed_flush_into_a_refilled_queue_drops_only_the_oldest() -> None:
+    store = FakeAnalysisStore()
+    service = _service(store=store, queue_max=3)
+    store.down = True
+    first = [_analyze(service, _rows(count=60 + i)) for i in range(2)]
+    real_save_many = store.save_many
+
+    def fill_then_fail(records: list[Any]) -> int:
+        # while the batch is out, two newer analyses arrive; then the flush fails
+        for i in range(2):
+            _analyze(service, _rows(count=70 + i))  # queued: the store is down
+        raise DependencyUnavailableError("still down", dependency="mongodb")
+
+    store.save_many = fill_then_fail  # type: ignore[method-assign]
+    with pytest.raises(DependencyUnavailableError):
+        service.pending.flush()
+    store.save_many = real_save_many  # type: ignore[method-assign]
+    assert service.pending.depth == 3
+    assert service.pending.dropped == 1
+    store.down = False
+    service.pending.flush()
+    assert first[0].analysis_id not in store.records
+    assert first[1].analysis_id in store.records
+    service.pending.close()

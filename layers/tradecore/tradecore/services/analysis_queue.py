@@ -53,12 +53,12 @@ class PendingAnalyses:
     def _push(self, records: list[AnalysisRecord], *, front: bool = False) -> None:
         for record in reversed(records) if front else records:
             if len(self._items) >= self._max_size:
-                # new analyses matter more than old ones: drop from the old end
-                self._items.popleft()
+                # new analyses matter more than old ones: the oldest goes
                 self.dropped += 1
                 logger.warning("analysis queue full: oldest analysis dropped", extra={"dropped": self.dropped})
                 if front:
-                    continue
+                    continue  # a returned batch is older than anything queued meanwhile
+                self._items.popleft()
             if front:
                 self._items.appendleft(record)
             else:
