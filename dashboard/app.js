@@ -5,6 +5,8 @@ const TOKEN_KEY = "tradecore.token";
 let socket = null;
 let reconnects = 0;
 let healthTimer = null;
+let pingTimer = null;
+const PING_MS = 5 * 60 * 1000; // API Gateway closes idle WebSockets after 10 minutes
 
 async function api(path, { method = "GET", body, auth = true } = {}) {
   const headers = { "Content-Type": "application/json", "X-Request-ID": crypto.randomUUID() };
@@ -39,6 +41,7 @@ function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   if (socket) { socket.onclose = null; socket.close(); socket = null; }
   clearInterval(healthTimer);
+  clearInterval(pingTimer);
   $("app-view").hidden = true;
   $("session").hidden = true;
   $("login-view").hidden = false;
@@ -86,6 +89,9 @@ function connect() {
   socket.onopen = () => {
     badge($("ws-state"), "open");
     socket.send(JSON.stringify({ action: "subscribe", channels: ["status", "signals", "prices:BTCUSDT"] }));
+    socket.send(JSON.stringify({ action: "ping" }));
+    clearInterval(pingTimer);
+    pingTimer = setInterval(() => socket.send(JSON.stringify({ action: "ping" })), PING_MS);
   };
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
@@ -93,6 +99,7 @@ function connect() {
     if (message.type === "service_status") refreshHealth();
   };
   socket.onclose = () => {
+    clearInterval(pingTimer);
     badge($("ws-state"), "closed");
     reconnects += 1;
     $("ws-reconnects").textContent = String(reconnects);
