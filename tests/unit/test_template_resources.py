@@ -271,3 +271,12 @@ def test_outputs_give_every_url_and_name_a_deployer_needs() -> None:
         assert name in outputs, name
     assert _sub_text(outputs["WebSocketUrl"]["Value"]).startswith("wss://${WebSocketApi}.")
     assert _sub_text(outputs["WebSocketManagementUrl"]["Value"]).startswith("https://${WebSocketApi}.")
+
+
+def test_the_key_lets_others_in_only_through_dynamodb_of_this_account() -> None:
+    for statement in _props("AppKey")["KeyPolicy"]["Statement"]:
+        if statement["Principal"] == {"AWS": "*"}:
+            conditions = statement["Condition"]["StringEquals"]
+            assert conditions["kms:CallerAccount"] == {"Ref": "AWS::AccountId"}
+            assert _sub_text(conditions["kms:ViaService"]).startswith("dynamodb.")
+            assert "kms:*" not in statement["Action"]
