@@ -26,6 +26,7 @@ from devstack.local_resources import LocalResources
 from devstack.settings import DevstackSettings
 from devstack.stack import FunctionSpec, HttpRoute, Stack
 from devstack.workers import Invocation, LogSink, WorkerPool, worker_environment
+from devstack.zygote_client import Zygote
 
 log = logging.getLogger("devstack.gateway")
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # HTTP API payload limit
@@ -53,9 +54,16 @@ class FunctionRuntime:
     """Invokes functions by logical id through worker pools (shared by HTTP, WebSocket, schedules)."""
 
     def __init__(
-        self, stack: Stack, resources: LocalResources, base_env: dict[str, str], log_sink: LogSink, max_workers: int = 4
+        self,
+        stack: Stack,
+        resources: LocalResources,
+        base_env: dict[str, str],
+        log_sink: LogSink,
+        max_workers: int = 4,
+        zygote: Zygote | None = None,
     ) -> None:
         self.stack = stack
+        self.zygote = zygote
         self.pools: dict[tuple[str, str, tuple[tuple[str, str], ...]], WorkerPool] = {}
         self._pool_of: dict[str, WorkerPool] = {}
         for function in stack.functions.values():
@@ -64,7 +72,7 @@ class FunctionRuntime:
             if key not in self.pools:
                 taken = sum(1 for pool in self.pools.values() if pool.package == function.package)
                 name = function.package + (f"-{taken + 1}" if taken else "")
-                self.pools[key] = WorkerPool(name, function, env, log_sink, max_workers)
+                self.pools[key] = WorkerPool(name, function, env, log_sink, max_workers, zygote)
             self._pool_of[function.logical_id] = self.pools[key]
 
     def function(self, logical_id: str) -> FunctionSpec:
@@ -89,8 +97,11 @@ class FunctionRuntime:
         return retired
 
     async def close(self) -> None:
+        """Stop every worker, then the zygote (if any)."""
         for pool in self.pools.values():
             await pool.close()
+        if self.zygote is not None:
+            await self.zygote.close()
 
 
 def _uuid() -> str:

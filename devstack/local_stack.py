@@ -18,6 +18,7 @@ from devstack.scheduler import Scheduler
 from devstack.settings import DevstackSettings
 from devstack.stack import ROOT, Stack, load_template, read_stack
 from devstack.workers import LogSink
+from devstack.zygote_client import Zygote
 
 log = logging.getLogger("devstack")
 
@@ -35,12 +36,18 @@ class LocalStack:
         base_env: dict[str, str],
         overrides: dict[str, dict[str, Any]] | None = None,
         log_sink: LogSink = default_log_sink,
+        stack: Stack | None = None,
+        zygote: Zygote | None = None,
     ) -> None:
+        """``stack``: the template already read (else read now); ``zygote``: one already started
+        (else one is made when ``settings.zygote``); the LocalStack stops it in :meth:`stop`."""
         self.settings = settings
-        self.stack: Stack = read_stack(load_template(settings.template))
+        self.stack: Stack = stack if stack is not None else read_stack(load_template(settings.template))
         self.resources = LocalResources(self.stack, settings, overrides)
+        if zygote is None and settings.zygote:
+            zygote = Zygote(log_sink)
         self.runtime = FunctionRuntime(
-            self.stack, self.resources, base_env, log_sink, settings.max_workers_per_function
+            self.stack, self.resources, base_env, log_sink, settings.max_workers_per_function, zygote
         )
         self.gateway = Gateway(self.stack, self.resources, settings, self.runtime)
         self.scheduler = Scheduler(self.stack.schedules, self.runtime.invoke, settings.time_scale, settings.region)
@@ -52,6 +59,8 @@ class LocalStack:
 
     async def start(self, warm: list[str] | None = None) -> None:
         """Bind every listener (PortInUseError names the variable), then start schedules and reload."""
+        if self.runtime.zygote is not None and self.runtime.zygote.process is None:
+            self.runtime.zygote.start()  # preloads while the listeners bind
         await self.gateway.start()
         self.scheduler.start()
         if self.reloader is not None:

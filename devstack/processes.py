@@ -7,6 +7,7 @@ period), so nothing a child started is left running.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -69,6 +70,24 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | 
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
+    raise RuntimeError(f"{name} did not listen on 127.0.0.1:{port} within {timeout:.0f}s")
+
+
+async def wait_for_port_async(
+    port: int, timeout: float, process: subprocess.Popen[bytes] | None = None, name: str = "", interval: float = 0.02
+) -> None:
+    """:func:`wait_for_port` without blocking the event loop, polling every ``interval`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode}; see .data/logs/{name}.log")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
+        except (OSError, TimeoutError):
+            await asyncio.sleep(interval)
+            continue
+        writer.close()
+        return
     raise RuntimeError(f"{name} did not listen on 127.0.0.1:{port} within {timeout:.0f}s")
 
 

@@ -1,10 +1,14 @@
 """``python -m devstack`` (``make dev``): the whole system on this machine, no Docker, no cloud.
 
-Order: check ports → app secrets (.data/secrets.json) → SecantusDB (unless ``MONGODB_URI``) →
-moto with the template's tables, queues and secret (unless ``AWS_ENDPOINT_URL``) → migrations and
-the demo user → exchange simulator and stream task (child processes, when present) → gateway,
-scheduler and hot reload (in this process) → dashboard on :3000. Ctrl-C or SIGTERM stops
-everything in reverse order; child process groups are terminated, nothing is left running.
+Start-up runs everything that does not depend on something else at once: the zygote (which
+preloads the functions' shared modules), SecantusDB (unless ``MONGODB_URI``), moto (unless
+``AWS_ENDPOINT_URL``), the exchange simulator and the stream task start together; the template is
+read meanwhile. When moto listens, the template's tables, queues and secret are created
+(concurrently); when SecantusDB listens, migrations run and the demo user is seeded. The gateway,
+scheduler and hot reload (in this process) start as soon as the AWS resources exist, warming the
+health functions' workers; then the dashboard on :3000. Each phase is logged at DEBUG with its
+time since start. Ctrl-C or SIGTERM stops everything in reverse order; child process groups are
+terminated, nothing is left running.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from aiohttp import web
@@ -20,15 +26,17 @@ from aiohttp import web
 from devstack.gateway import PortInUseError
 from devstack.invoke import function_base_env
 from devstack.local_stack import LocalStack
-from devstack.processes import ChildProcess, ComponentLogHandler, port_is_free, wait_for_port
+from devstack.processes import ChildProcess, ComponentLogHandler, port_is_free, wait_for_port_async
 from devstack.secrets_file import load_or_create
 from devstack.settings import DevstackSettings
-from devstack.stack import ROOT
+from devstack.stack import ROOT, Stack, load_template, read_stack
+from devstack.zygote_client import Zygote
 
 log = logging.getLogger("devstack.runner")
 DEMO_EMAIL = "demo@tradecore.local"
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - the printed local demo account, never deployed
 WARM_FUNCTIONS = ["HealthFunction", "AiHealthFunction", "WebSocketFunction"]
+CHILD_START_TIMEOUT = 30.0
 
 
 class Runner:
@@ -37,7 +45,12 @@ class Runner:
         self.logs = logs
         self.children: list[ChildProcess] = []
         self.stack: LocalStack | None = None
+        self.zygote: Zygote | None = None
         self.dashboard: web.AppRunner | None = None
+        self._started = time.perf_counter()
+
+    def _phase(self, name: str) -> None:
+        log.debug("phase %-22s +%.2f s", name, time.perf_counter() - self._started)
 
     def _needed_ports(self) -> list[str]:
         names = ["CORE_API_PORT", "AI_API_PORT", "DASHBOARD_PORT"]
@@ -54,63 +67,87 @@ class Runner:
             if not port_is_free(self.settings.ports[name]):
                 raise PortInUseError(self.settings.ports[name], name)
 
-    def _child(self, name: str, argv: list[str], port: int | None, timeout: float = 30) -> None:
+    def _launch(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         child = ChildProcess(name, argv, _child_env(), self.logs, cwd=ROOT)
         self.children.append(child)
-        process = child.start()
-        if port is not None:
-            wait_for_port(port, timeout, process, name)
+        return child.start()
 
-    async def start(self) -> None:
+    async def _listening(self, name: str, process: subprocess.Popen[bytes] | None, port: int) -> None:
+        if process is not None:
+            await wait_for_port_async(port, CHILD_START_TIMEOUT, process, name)
+            self._phase(f"{name} listening")
+
+    def _launch_children(self) -> dict[str, subprocess.Popen[bytes] | None]:
+        """Start every child process at once; their ports are awaited by whoever needs them."""
         settings, ports, data = self.settings, self.settings.ports, self.settings.data_dir
-        self.check_ports()
-        app_secrets = load_or_create(data)
+        launched: dict[str, subprocess.Popen[bytes] | None] = {"mongodb": None, "moto": None, "exchange": None}
         if not settings.mongodb_uri:
             (data / "mongo").mkdir(parents=True, exist_ok=True)
-            argv = [
-                str(Path(sys.executable).with_name("secantusd-py")),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(ports["MONGODB_PORT"]),
-                "--storage-path",
-                str(data / "mongo"),
-            ]
-            await asyncio.to_thread(self._child, "mongodb", argv, ports["MONGODB_PORT"])
+            secantusd = str(Path(sys.executable).with_name("secantusd-py"))
+            argv = [secantusd, "--host", "127.0.0.1", "--port", str(ports["MONGODB_PORT"])]
+            launched["mongodb"] = self._launch("mongodb", [*argv, "--storage-path", str(data / "mongo")])
         if not settings.aws_endpoint_url:
             argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(ports["MOTO_PORT"])]
-            await asyncio.to_thread(self._child, "moto", argv, ports["MOTO_PORT"])
+            launched["moto"] = self._launch("moto", argv)
+        if (ROOT / "devstack" / "exchange_sim" / "__main__.py").exists():
+            argv = [sys.executable, "-m", "devstack.exchange_sim", "--host", "127.0.0.1"]
+            argv += ["--port", str(ports["EXCHANGE_SIM_PORT"]), "--data-dir", str(data / "exchange")]
+            launched["exchange"] = self._launch("exchange", argv)
+        if (ROOT / "stream" / "__main__.py").exists():
+            self._launch("stream", [sys.executable, "-m", "stream"])
+        return launched
+
+    async def start(self) -> None:
+        settings, ports = self.settings, self.settings.ports
+        self.check_ports()
+        app_secrets = load_or_create(settings.data_dir)
+        self.zygote = Zygote(self.logs.write)
+        self.zygote.start()  # preloads FastAPI, pydantic, boto3, ... while everything else starts
+        launched = self._launch_children()
+        self._phase("children launched")
         env = function_base_env(settings, app_secrets)
         secret_values = {"MONGODB_URI": env["MONGODB_URI"], **app_secrets}
-        from devstack.local_stack import LocalStack as _Stack
-        from devstack.provision import provision
+        stack: Stack = await asyncio.to_thread(lambda: read_stack(load_template(settings.template)))
+        self._phase("template read")
 
-        probe = _Stack(settings, env)  # resolves names for provisioning
-        overrides = await asyncio.to_thread(provision, probe.resources, env, secret_values)
-        self.demo_seeded = await asyncio.to_thread(prepare_database, env)
-        if (ROOT / "devstack" / "exchange_sim" / "__main__.py").exists():
-            argv = [
-                sys.executable,
-                "-m",
-                "devstack.exchange_sim",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(ports["EXCHANGE_SIM_PORT"]),
-                "--data-dir",
-                str(data / "exchange"),
-            ]
-            await asyncio.to_thread(self._child, "exchange", argv, ports["EXCHANGE_SIM_PORT"])
-        if (ROOT / "stream" / "__main__.py").exists():
-            self._child("stream", [sys.executable, "-m", "stream"], None)
-        self.stack = LocalStack(settings, env, overrides, log_sink=self.logs.write)
-        await self.stack.start(warm=WARM_FUNCTIONS)
+        async def aws_resources() -> dict[str, dict[str, object]]:
+            from devstack.local_resources import LocalResources
+            from devstack.provision import provision
+
+            await self._listening("moto", launched["moto"], ports["MOTO_PORT"])
+            names = LocalResources(stack, settings)  # resolves physical names for provisioning
+            overrides = await asyncio.to_thread(provision, names, env, secret_values)
+            self._phase("aws resources ready")
+            return overrides
+
+        async def database() -> bool:
+            await self._listening("mongodb", launched["mongodb"], ports["MONGODB_PORT"])
+            seeded = await asyncio.to_thread(prepare_database, env)
+            self._phase("database migrated")
+            return seeded
+
+        database_ready = asyncio.create_task(database())
+        exchange_ready = asyncio.create_task(
+            self._listening("exchange", launched["exchange"], ports["EXCHANGE_SIM_PORT"])
+        )
+        try:
+            overrides = await aws_resources()
+            self.stack = LocalStack(settings, env, overrides, self.logs.write, stack=stack, zygote=self.zygote)
+            await self.stack.start(warm=WARM_FUNCTIONS)
+            self._phase("gateway up, warmed")
+            self.demo_seeded = await database_ready
+            await exchange_ready
+        finally:
+            for task in (database_ready, exchange_ready):
+                task.cancel()
         await self._serve_dashboard()
+        self._phase("dashboard up")
 
     async def _serve_dashboard(self) -> None:
         root = ROOT / "dashboard"
         app = web.Application()
         if (root / "index.html").exists():
+
             async def index(_: web.Request) -> web.StreamResponse:
                 return web.FileResponse(root / "index.html")
 
@@ -127,7 +164,9 @@ class Runner:
         if self.dashboard is not None:
             await self.dashboard.cleanup()
         if self.stack is not None:
-            await self.stack.stop()
+            await self.stack.stop()  # stops the zygote too
+        elif self.zygote is not None:
+            await self.zygote.close()
         for child in reversed(self.children):
             await asyncio.to_thread(child.stop)
 

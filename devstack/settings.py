@@ -46,6 +46,7 @@ class DevstackSettings:
     ws_max_message_bytes: int = 128 * 1024  # API Gateway: 128 KB per message
     max_workers_per_function: int = 4  # concurrent "containers" per function
     reload: bool = True  # dev mode: changed code is picked up on the next request
+    zygote: bool = True  # fork workers from a process that preloaded the shared modules
     mongodb_uri: str | None = None  # set: use it instead of starting SecantusDB
     aws_endpoint_url: str | None = None  # set: use it instead of starting moto
     region: str = "us-east-1"
@@ -70,6 +71,7 @@ class DevstackSettings:
             ws_max_seconds=_float(env, "DEVSTACK_WS_MAX_SECONDS", 7200.0),
             max_workers_per_function=int(_float(env, "DEVSTACK_MAX_WORKERS", 4)),
             reload=env.get("DEVSTACK_RELOAD", "true").lower() not in ("0", "false", "no"),
+            zygote=env.get("DEVSTACK_ZYGOTE", "true").lower() not in ("0", "false", "no"),
             mongodb_uri=env.get("MONGODB_URI") or None,
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",

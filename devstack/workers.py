@@ -13,6 +13,12 @@ A pool grows to ``max_workers`` under concurrency (one request per worker, as in
 A worker that exceeds the function's ``Timeout`` is killed (Lambda discards the sandbox) and the
 call reports a timeout; one that crashes is replaced on the next call. ``retire()`` (hot reload)
 replaces every worker after its current request.
+
+Cold starts are cheap when a zygote (:mod:`devstack.zygote`) is given: workers are forked from a
+process that has already imported the shared third-party modules. Without one (``devstack
+invoke``) or when it is gone, a worker is a fresh ``python -m devstack.worker_main``. A pool runs
+one cold start at a time: requests arriving meanwhile wait for it (or for a busy worker) instead
+of piling further cold starts onto the same CPUs.
 """
 
 from __future__ import annotations
@@ -30,8 +36,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from devstack.stack import ROOT, FunctionSpec
+from devstack.zygote_client import ForkedProcess, Zygote
 
 _HEADER = struct.Struct(">I")
+try:  # several times faster than json on the events and results of the hot path
+    import orjson
+
+    def _dumps(message: Any) -> bytes:
+        try:
+            return orjson.dumps(message)
+        except TypeError:  # e.g. header names as multidict's istr keys: the standard encoder takes them
+            return json.dumps(message, separators=(",", ":")).encode()
+
+    _loads: Callable[[bytes], Any] = orjson.loads
+except ImportError:  # pragma: no cover - orjson is in requirements-dev.txt
+
+    def _dumps(message: Any) -> bytes:
+        return json.dumps(message, separators=(",", ":")).encode()
+
+    _loads = json.loads
 INIT_TIMEOUT_SECONDS = 30.0
 LogSink = Callable[[str, str], None]  # (component, line)
 
@@ -43,17 +66,39 @@ class Invocation:
     result: Any = None
     error: dict[str, Any] | None = None
     timed_out: bool = False
-    duration_ms: float = 0.0
+    duration_ms: float = 0.0  # as the gateway saw it: waiting for a worker, IPC and the handler
+    handler_ms: float = 0.0  # the handler alone, measured in the worker
 
     @property
     def ok(self) -> bool:
         return self.error is None and not self.timed_out
 
 
-class Worker:
-    """One worker process and its end of the socketpair."""
+class SpawnedProcess:
+    """A worker started as a fresh interpreter (our child process)."""
 
-    def __init__(self, process: asyncio.subprocess.Process, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @property
+    def alive(self) -> bool:
+        return self.process.returncode is None
+
+    def kill(self) -> None:
+        if self.alive:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+
+    async def wait(self) -> None:
+        await self.process.wait()
+
+
+class Worker:
+    """One worker process (spawned or forked) and the gateway's end of its socketpair."""
+
+    def __init__(
+        self, process: SpawnedProcess | ForkedProcess, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ):
         self.process = process
         self.reader = reader
         self.writer = writer
@@ -61,31 +106,38 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return self.process.returncode is None
+        return self.process.alive
 
     async def call(self, message: dict[str, Any]) -> dict[str, Any]:
-        payload = json.dumps(message, separators=(",", ":")).encode()
+        payload = _dumps(message)
         self.writer.write(_HEADER.pack(len(payload)) + payload)
         return await self.read()
 
     async def read(self) -> dict[str, Any]:
         header = await self.reader.readexactly(_HEADER.size)
         payload = await self.reader.readexactly(_HEADER.unpack(header)[0])
-        result: dict[str, Any] = json.loads(payload)
+        result: dict[str, Any] = _loads(payload)
         return result
 
     def kill(self) -> None:
-        if self.alive:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
+        self.process.kill()
         self.writer.close()
 
 
 class WorkerPool:
     """The warm workers of one handler module + environment."""
 
-    def __init__(self, name: str, function: FunctionSpec, env: dict[str, str], log: LogSink, max_workers: int = 4):
+    def __init__(
+        self,
+        name: str,
+        function: FunctionSpec,
+        env: dict[str, str],
+        log: LogSink,
+        max_workers: int = 4,
+        zygote: Zygote | None = None,
+    ):
         self.name = name
+        self.zygote = zygote
         self.function = function
         self.env = env
         self.log = log
@@ -93,6 +145,7 @@ class WorkerPool:
         self.package = function.package
         self._idle: list[Worker] = []
         self._count = 0
+        self._starting = 0  # cold starts in progress (at most one)
         self._generation = 0
         self._available = asyncio.Condition()
 
@@ -126,7 +179,7 @@ class WorkerPool:
         await self._release(worker)
         duration = (time.perf_counter() - started) * 1000
         if response.get("ok"):
-            return Invocation(result=response.get("result"), duration_ms=duration)
+            return Invocation(result=response.get("result"), duration_ms=duration, handler_ms=response["handler_ms"])
         return Invocation(error=response, duration_ms=duration)
 
     async def warm(self) -> None:
@@ -159,8 +212,9 @@ class WorkerPool:
                         return worker
                     worker.kill()
                     self._count -= 1
-                if self._count < self.max_workers:
+                if self._count < self.max_workers and not self._starting:
                     self._count += 1
+                    self._starting += 1
                     break
                 await self._available.wait()
         try:
@@ -168,8 +222,11 @@ class WorkerPool:
         except BaseException:
             async with self._available:
                 self._count -= 1
-                self._available.notify()
-            raise
+                raise
+        finally:
+            async with self._available:
+                self._starting -= 1
+                self._available.notify_all()
 
     async def _release(self, worker: Worker, discard: bool = False) -> None:
         async with self._available:
@@ -181,27 +238,18 @@ class WorkerPool:
             self._available.notify()
 
     async def _spawn(self) -> Worker:
-        parent, child = socket.socketpair()
         module, attribute = self.function.handler.rsplit(".", 1)
-        try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "devstack.worker_main",
-                str(child.fileno()),
-                module,
-                attribute,
-                pass_fds=(child.fileno(),),
-                env=self.env,
-                cwd=str(ROOT / self.function.code_uri),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=False,
-            )
-        finally:
-            child.close()
-        assert process.stdout is not None  # noqa: S101 - requested above
-        asyncio.get_running_loop().create_task(self._forward_logs(process.stdout))
+        cwd = str(ROOT / self.function.code_uri)
+        process: SpawnedProcess | ForkedProcess | None = None
+        if self.zygote is not None and self.zygote.usable:
+            try:
+                process, parent = await self.zygote.fork(cwd, self.env, module, attribute)
+            except RuntimeError as exc:
+                self.log(self.name, f"zygote unavailable ({exc}); starting a fresh interpreter")
+        if isinstance(process, ForkedProcess):
+            asyncio.get_running_loop().create_task(self._forward_logs(process.logs, process.exited))
+        else:
+            process, parent = await self._exec(cwd, module, attribute)
         reader, writer = await asyncio.open_connection(sock=parent, limit=64 << 20)
         worker = Worker(process, reader, writer)
         worker.generation = self._generation
@@ -212,9 +260,43 @@ class WorkerPool:
             raise RuntimeError(f"{self.name}: the worker did not start") from None
         return worker
 
-    async def _forward_logs(self, stream: asyncio.StreamReader) -> None:
-        while line := await stream.readline():
-            self.log(self.name, line.decode(errors="replace").rstrip("\n"))
+    async def _exec(self, cwd: str, module: str, attribute: str) -> tuple[SpawnedProcess, socket.socket]:
+        parent, child = socket.socketpair()
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "devstack.worker_main",
+                str(child.fileno()),
+                module,
+                attribute,
+                pass_fds=(child.fileno(),),
+                env=self.env,
+                cwd=cwd,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=False,
+            )
+        finally:
+            child.close()
+        assert process.stdout is not None  # noqa: S101 - requested above
+        asyncio.get_running_loop().create_task(self._forward_logs(process.stdout))
+        return SpawnedProcess(process), parent
+
+    async def _forward_logs(self, stream: asyncio.StreamReader, done: asyncio.Event | None = None) -> None:
+        try:
+            while True:
+                try:
+                    line = await stream.readline()
+                except ValueError:  # over the reader's limit; the reader dropped it
+                    self.log(self.name, "(an overlong log line was dropped)")
+                    continue
+                if not line:
+                    break
+                self.log(self.name, line.decode(errors="replace").rstrip("\n"))
+        finally:
+            if done is not None:
+                done.set()
 
 
 def worker_environment(function_env: dict[str, str], base: dict[str, str], function: FunctionSpec) -> dict[str, str]:
