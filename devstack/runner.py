@@ -23,6 +23,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from devstack.dashboard import dashboard_app
 from devstack.gateway import PortInUseError
 from devstack.invoke import function_base_env
 from devstack.local_stack import LocalStack
@@ -144,15 +145,7 @@ class Runner:
         self._phase("dashboard up")
 
     async def _serve_dashboard(self) -> None:
-        root = ROOT / "dashboard"
-        app = web.Application()
-        if (root / "index.html").exists():
-
-            async def index(_: web.Request) -> web.StreamResponse:
-                return web.FileResponse(root / "index.html")
-
-            app.router.add_get("/", index)
-        app.router.add_static("/", root, show_index=False)
+        app = dashboard_app(ROOT / "dashboard", self.settings.ports["CORE_API_PORT"])
         self.dashboard = web.AppRunner(app, access_log=None, handle_signals=False)
         await self.dashboard.setup()
         try:

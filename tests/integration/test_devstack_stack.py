@@ -52,6 +52,15 @@ def test_whole_stack_serves_every_route_and_stops_cleanly(mongo_server: MongoSer
             return error.value.response.status_code
 
         assert asyncio.run(refused()) in (401, 403)
+        # AND the dashboard is told the core API's real port (not the default 8080)
+        dashboard = f"http://127.0.0.1:{ports['DASHBOARD_PORT']}"
+        config = requests.get(f"{dashboard}/config.js", timeout=10)
+        assert config.status_code == 200
+        assert config.headers["content-type"].startswith("application/javascript")
+        core_port = ports["CORE_API_PORT"]
+        assert f'"apiUrl": "http://localhost:{core_port}"' in config.text
+        assert f'"wsUrl": "ws://localhost:{core_port}/ws"' in config.text
+        assert 'src="config.js"' in requests.get(f"{dashboard}/", timeout=10).text
         logs = devstack.data_dir / "logs"
         assert (logs / "gateway.log").exists()
         secrets_file = devstack.data_dir / "secrets.json"
