@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from devstack.cors import CorsPolicy
 from devstack.http_events import HttpResponse, RouteTable, build_http_event, map_lambda_response, request_id
@@ -188,9 +189,7 @@ class HttpListener:
         return next((self.cors[name] for name in self._apis if name in self.cors), None)
 
 
-def _multi(headers: list[tuple[str, str]]) -> Any:
-    from multidict import CIMultiDict
-
+def _multi(headers: list[tuple[str, str]]) -> CIMultiDict[str]:
     return CIMultiDict(headers)
 
 

@@ -61,7 +61,8 @@ def _context(info: ConnectionInfo, route_key: str, event_type: str, req_id: str)
 def _header_maps(headers: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
-    for name, value in headers:
+    for raw_name, value in headers:
+        name = str(raw_name)  # plain str: multidict's istr keys would push the IPC encoder off its fast path
         multi.setdefault(name, []).append(value)
         single[name] = value
     return single, multi
