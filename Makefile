@@ -1,5 +1,6 @@
 # The command list. `make dev` runs the whole system locally; `make test` runs every test.
 SHELL := /bin/bash
+export SAM_CLI_TELEMETRY := 0
 # Lambda runs python3.12: prefer it, fall back to any python3 >= 3.11.
 PYTHON ?= $(shell for p in python3.12 python3; do $$p -c 'import sys; assert sys.version_info >= (3, 11)' >/dev/null 2>&1 && echo $$p && break; done)
 VENV := .venv
@@ -47,6 +48,7 @@ $(SAM_VENV)/bin/sam:
 validate: $(STAMP) $(SAM_VENV)/bin/sam
 	$(PY) -m devstack.validate_template template.yaml --sam $(SAM_VENV)/bin/sam
 
+# `sam build` needs python3.12 on PATH (with pyenv: PYENV_VERSION=3.12.1 make build).
 build: $(SAM_VENV)/bin/sam
 	$(SAM_VENV)/bin/sam build
 
