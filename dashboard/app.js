@@ -12,7 +12,12 @@ async function api(path, { method = "GET", body, auth = true } = {}) {
   const headers = { "Content-Type": "application/json", "X-Request-ID": crypto.randomUUID() };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (auth && token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(config.apiUrl + path, { method, headers, body: body && JSON.stringify(body) });
+  let response;
+  try {
+    response = await fetch(config.apiUrl + path, { method, headers, body: body && JSON.stringify(body) });
+  } catch (failure) {
+    return { ok: false, status: 0, data: { error: { message: "Cannot reach the API", trace_id: headers["X-Request-ID"] } } };
+  }
   const data = await response.json().catch(() => ({}));
   if (response.status === 401 && auth) signOut();
   return { ok: response.ok, status: response.status, data };

@@ -118,7 +118,12 @@ class HttpListener:
         self.table = RouteTable(routes)
         self.runtime = runtime
         self.resources = resources
-        self.cors = {api: CorsPolicy(spec.cors) for api, spec in stack.http_apis.items() if spec.cors is not None}
+        # CorsConfiguration may hold intrinsics (the allowed origin is a parameter): resolve them
+        self.cors = {
+            api: CorsPolicy(resources.resolve(spec.cors, f"Resources.{api}.Properties.CorsConfiguration"))
+            for api, spec in stack.http_apis.items()
+            if spec.cors is not None
+        }
         self.stages = {api: spec.stage for api, spec in stack.http_apis.items()}
         self._apis = sorted({route.api for route in routes})
 
