@@ -2,13 +2,15 @@
 
 Tables keep the template's own keys, attribute types, GSIs and TTL; queues their attributes and
 redrive policy. Existing resources are left alone, so a second start is a no-op. Returns the real
-ARNs (the secret's has a random suffix) so ``!Ref``/``!GetAtt`` resolve to them.
+ARNs (the secret's has a random suffix) so ``!Ref``/``!GetAtt`` resolve to them. Tables, the
+queues (dead-letter queues first) and the secret are created concurrently.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -49,18 +51,23 @@ def provision(
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
     template = SamTemplate(resources.stack.template)
-    overrides: dict[str, dict[str, Any]] = {}
+    # clients are made here (a session is not thread-safe), then used concurrently (they are)
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
-    for name in template.tables():
-        _create_table(dynamodb, resources, name)
     sqs = session.client("sqs", endpoint_url=endpoint)
-    queues = template.queues()
-    for name in sorted(queues, key=lambda n: queues[n].dead_letter_queue is not None):  # DLQs first
-        _create_queue(sqs, resources, name)
     secrets = session.client("secretsmanager", endpoint_url=endpoint)
-    for name in template.resources_of_type("AWS::SecretsManager::Secret"):
-        overrides[name] = {"Ref": _ensure_secret(secrets, resources.physical_name(name), secret_values)}
-    return overrides
+    queues = template.queues()
+    ordered_queues = sorted(queues, key=lambda n: queues[n].dead_letter_queue is not None)  # DLQs first
+    secret_names = list(template.resources_of_type("AWS::SecretsManager::Secret"))
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="provision") as pool:
+        jobs = [pool.submit(_create_table, dynamodb, resources, name) for name in template.tables()]
+        jobs.append(pool.submit(_create_queues, sqs, resources, ordered_queues))
+        arns = {
+            name: pool.submit(_ensure_secret, secrets, resources.physical_name(name), secret_values)
+            for name in secret_names
+        }
+        for job in jobs:
+            job.result()  # re-raises the first failure
+        return {name: {"Ref": arn.result()} for name, arn in arns.items()}
 
 
 def _create_table(client: Any, resources: LocalResources, name: str) -> None:
@@ -79,6 +86,11 @@ def _create_table(client: Any, resources: LocalResources, name: str) -> None:
     ttl = resources.property(name, "TimeToLiveSpecification")
     if ttl and ttl.get("Enabled"):
         client.update_time_to_live(TableName=table, TimeToLiveSpecification=ttl)
+
+
+def _create_queues(client: Any, resources: LocalResources, names: list[str]) -> None:
+    for name in names:  # in order: a queue's redrive policy names its dead-letter queue
+        _create_queue(client, resources, name)
 
 
 def _create_queue(client: Any, resources: LocalResources, name: str) -> None:

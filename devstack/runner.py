@@ -38,6 +38,7 @@ DEMO_EMAIL = "demo@tradecore.local"
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - the printed local demo account, never deployed
 WARM_FUNCTIONS = ["HealthFunction", "AiHealthFunction", "WebSocketFunction"]
 CHILD_START_TIMEOUT = 30.0
+RUNNER_PRELOAD = ("boto3", "botocore.client", "tradecore.bootstrap", "tradecore.adapters.mongo", "argon2")
 
 
 class Runner:
@@ -106,6 +107,8 @@ class Runner:
         self.zygote.start()  # preloads FastAPI, pydantic, boto3, ... while everything else starts
         launched = self._launch_children()
         self._phase("children launched")
+        # what provisioning and migrations import, loaded while the children start
+        preloaded = asyncio.create_task(asyncio.to_thread(_preload, RUNNER_PRELOAD))
         env = function_base_env(settings, app_secrets)
         secret_values = {"MONGODB_URI": env["MONGODB_URI"], **app_secrets}
         stack: Stack = await asyncio.to_thread(lambda: read_stack(load_template(settings.template)))
@@ -116,6 +119,7 @@ class Runner:
             from devstack.provision import provision
 
             await self._listening("moto", launched["moto"], ports["MOTO_PORT"])
+            await preloaded
             names = LocalResources(stack, settings)  # resolves physical names for provisioning
             overrides = await asyncio.to_thread(provision, names, env, secret_values)
             self._phase("aws resources ready")
@@ -123,6 +127,7 @@ class Runner:
 
         async def database() -> bool:
             await self._listening("mongodb", launched["mongodb"], ports["MONGODB_PORT"])
+            await preloaded
             seeded = await asyncio.to_thread(prepare_database, env)
             self._phase("database migrated")
             return seeded
@@ -180,6 +185,16 @@ class Runner:
         return "\n".join(lines)
 
     demo_seeded = False
+
+
+def _preload(modules: tuple[str, ...]) -> None:
+    import importlib
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:  # imported again where needed, failing there with context
+            log.debug("preload of %s failed: %s", module, exc)
 
 
 def _child_env() -> dict[str, str]:

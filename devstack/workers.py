@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import socket
 import struct
@@ -56,6 +57,7 @@ except ImportError:  # pragma: no cover - orjson is in requirements-dev.txt
 
     _loads = json.loads
 INIT_TIMEOUT_SECONDS = 30.0
+_log = logging.getLogger("devstack.workers")
 LogSink = Callable[[str, str], None]  # (component, line)
 
 
@@ -238,6 +240,7 @@ class WorkerPool:
             self._available.notify()
 
     async def _spawn(self) -> Worker:
+        started = time.perf_counter()
         module, attribute = self.function.handler.rsplit(".", 1)
         cwd = str(ROOT / self.function.code_uri)
         process: SpawnedProcess | ForkedProcess | None = None
@@ -258,6 +261,8 @@ class WorkerPool:
         except (TimeoutError, asyncio.IncompleteReadError):
             worker.kill()
             raise RuntimeError(f"{self.name}: the worker did not start") from None
+        how = "forked" if isinstance(process, ForkedProcess) else "spawned"
+        _log.debug("%s: cold start (%s) %.2f s", self.name, how, time.perf_counter() - started)
         return worker
 
     async def _exec(self, cwd: str, module: str, attribute: str) -> tuple[SpawnedProcess, socket.socket]:

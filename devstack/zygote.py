@@ -49,8 +49,9 @@ PRELOAD_FIRST = (
     "httpx",
     "orjson",
 )
-# Used by some functions only: imported while the zygote has nothing else to do.
-PRELOAD_IDLE = ("botocore.client", "botocore.endpoint", "jwt", "argon2", "numpy", "talib", "binance.client", "openai")
+# Used by some functions only: imported while the zygote has nothing else to do, in the order the
+# warmed functions need them (the core health asks the AI health, which builds the OpenAI client).
+PRELOAD_IDLE = ("openai", "numpy", "talib", "jwt", "argon2", "botocore.client", "botocore.endpoint", "binance.client")
 _PR_SET_PDEATHSIG = 1
 _MAX_REQUEST = 1 << 20
 
