@@ -41,11 +41,22 @@ os.environ.update(
 )
 
 
+LAYERS = ("unit", "integration", "e2e")
+
+
+def _layer(item: pytest.Item) -> str | None:
+    parts = Path(str(item.fspath)).relative_to(ROOT).parts
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its layer, and run the layers in order: fast feedback first, and the
+    browser (whose sync driver owns an event loop while it lives) after everything else."""
     for item in items:
-        parts = Path(str(item.fspath)).relative_to(ROOT).parts
-        if len(parts) > 1 and parts[1] in ("unit", "integration", "e2e"):
-            item.add_marker(getattr(pytest.mark, parts[1]))
+        layer = _layer(item)
+        if layer:
+            item.add_marker(getattr(pytest.mark, layer))
+    items.sort(key=lambda item: LAYERS.index(_layer(item) or "integration"))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ becomes a 500 with no internals in the body; the details go to the log only.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -126,12 +127,24 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
+def _ensure_event_loop() -> None:
+    """Mangum runs each invocation on the thread's current event loop. Lambda always has one; a
+    host that called ``asyncio.run`` (which unsets it) or a worker thread may not, so set one."""
+    try:
+        if not asyncio.get_event_loop().is_closed():
+            return
+    except RuntimeError:
+        pass
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def lambda_entry(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda handler for ``app``: Mangum for API Gateway, with EMF metrics flushed."""
     adapter = Mangum(app, lifespan="off")
 
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        _ensure_event_loop()
         result: dict[str, Any] = adapter(event, context)
         return result
 
