@@ -66,7 +66,5 @@ def run() -> list[Result]:
             continue
         value = _median_ms(module)
         target = 600.0 if module == "ai.app" else None
-        results.append(
-            Result(f"cold import: {module}", value, "ms", target, note=f"{value / baseline:.1f}x baseline")
-        )
+        results.append(Result(f"cold import: {module}", value, "ms", target, note=f"{value / baseline:.1f}x baseline"))
     return results
