@@ -9,26 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tradecore.bootstrap import Container, bootstrap
+from tradecore.bootstrap import ContainerSlot
 from tradecore.config import get_settings
 from tradecore.errors import TradecoreError
 from tradecore.observability import bind_user, logger, metrics, request_context
 
 get_settings()  # validate at cold start: a misconfigured function refuses to start
-_container: Container | None = None
-
-
-def container() -> Container:
-    global _container
-    if _container is None:
-        _container = bootstrap()
-    return _container
-
-
-def use_container(replacement: Container | None) -> None:
-    """Swap the container (tests and the local stack build their own through ``bootstrap``)."""
-    global _container
-    _container = replacement
+_slot = ContainerSlot()
+container = _slot.get
+use_container = _slot.use  # tests and the local stack build their own through ``bootstrap``
 
 
 def _status(code: int, message: str | None = None) -> dict[str, Any]:

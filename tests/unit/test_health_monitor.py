@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from jobs import app as jobs_app
+from tests.support.auth import InMemoryServiceState
+from tradecore.bootstrap import bootstrap
+from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
 from tradecore.services.health import check_health
 from tradecore.services.health_monitor import monitor_health
@@ -23,17 +28,6 @@ class BrokenProbe:
 
     def check(self) -> ComponentHealth:
         raise RuntimeError("probe bug")
-
-
-class MemoryState:
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        return {key: self.items[key] for key in keys if key in self.items}
-
-    def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None:
-        self.items[(pk, sk)] = attributes
 
 
 class RecordingBroadcaster:
@@ -66,7 +60,7 @@ def test_a_probe_that_raises_is_reported_down_not_raised() -> None:
 
 
 def test_monitor_broadcasts_only_changes() -> None:
-    state, broadcaster = MemoryState(), RecordingBroadcaster()
+    state, broadcaster = InMemoryServiceState(), RecordingBroadcaster()
     ai = Probe("ai", HealthStatus.OK)
     probes = [Probe("mongodb", HealthStatus.OK), ai]
 
@@ -82,3 +76,25 @@ def test_monitor_broadcasts_only_changes() -> None:
     assert data["overall"] == "degraded"
     assert data["changes"] == [{"component": "ai", "status": "down", "was": "ok"}]
     assert state.items[("health", "ai")]["status"] == "down"
+
+
+def test_the_scheduled_job_records_and_broadcasts_through_its_real_handler(
+    make_settings: Callable[..., Settings], load_event: Callable[[str], dict[str, Any]], lambda_context: Any
+) -> None:
+    state, broadcaster = InMemoryServiceState(), RecordingBroadcaster()
+    jobs_app.use_container(
+        bootstrap(
+            make_settings(),
+            mongo_probe=Probe("mongodb", HealthStatus.DOWN),
+            ai_health_probe=Probe("ai", HealthStatus.OK),
+            service_state=state,
+            broadcaster=broadcaster,
+        )
+    )
+    try:
+        result = jobs_app.health_monitor(load_event("jobs_health_monitor"), lambda_context)
+    finally:
+        jobs_app.use_container(None)
+    assert result["status"] == "down"
+    assert state.items[("health", "mongodb")]["status"] == "down"
+    assert broadcaster.messages[0][2]["overall"] == "down"

@@ -216,3 +216,19 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
             raise TypeError(f"bootstrap() got an unknown override {name!r}")
         container.__dict__[name] = value
     return container
+
+
+class ContainerSlot:
+    """One container per execution environment for handlers that are not FastAPI apps (WebSocket,
+    jobs): built by ``bootstrap()`` on first use, then reused; tests put their own in with ``use``."""
+
+    def __init__(self) -> None:
+        self._container: Container | None = None
+
+    def get(self) -> Container:
+        if self._container is None:
+            self._container = bootstrap()
+        return self._container
+
+    def use(self, replacement: Container | None) -> None:
+        self._container = replacement
