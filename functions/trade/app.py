@@ -12,10 +12,11 @@ app = create_app("trade")
 
 @app.get("/api/health", tags=["health"])
 def health(container: ContainerDep) -> JSONResponse:
-    """Own status plus MongoDB, the AI service and configuration; 503 only when MongoDB is down."""
+    """Own status plus MongoDB, the AI service, the exchange and configuration; 503 only when MongoDB is down."""
     probes = [
         container.mongo_probe,
         container.ai_health_probe,
+        container.exchange_probe,
         container.config_probe("jwt_secret", "inter_service_token"),
     ]
     report = check_health("core", probes, critical=frozenset({"mongodb"}))

@@ -9,18 +9,24 @@ from typing import Any
 import pytest
 
 from ai import app as ai_app
-from tests.support.servers import MongoServer
+from tests.integration.exchange_sim_fixtures import SimServer
+from tests.support.servers import MongoServer, free_port
 from trade import app as trade_app
 from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
 
 
-class HealthyAi:
-    name = "ai"
+class Healthy:
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def check(self) -> ComponentHealth:
         return ComponentHealth(self.name, HealthStatus.OK)
+
+
+# The AI service and the exchange are checked elsewhere; here they answer ok.
+PEERS = {"ai_health_probe": Healthy("ai"), "exchange_probe": Healthy("binance")}
 
 
 @pytest.fixture(params=[(trade_app, "api_health"), (ai_app, "ai_health")], ids=["core", "ai"])
@@ -39,7 +45,7 @@ def test_health_is_200_with_mongodb_up(
     health_function: Any, mongo_settings: Settings, load_event: Callable[[str], dict[str, Any]], lambda_context: Any
 ) -> None:
     module, event_name = health_function
-    container = bootstrap(mongo_settings, ai_health_probe=HealthyAi())
+    container = bootstrap(mongo_settings, **PEERS)
     container.migrate()
     module.app.state.container = container
     status, body, headers = _invoke(module, load_event(event_name), lambda_context)
@@ -58,9 +64,7 @@ def test_health_is_503_naming_mongodb_when_it_is_stopped(
     lambda_context: Any,
 ) -> None:
     module, event_name = health_function
-    module.app.state.container = bootstrap(
-        make_settings(mongodb_uri=private_mongo_server.uri), ai_health_probe=HealthyAi()
-    )
+    module.app.state.container = bootstrap(make_settings(mongodb_uri=private_mongo_server.uri), **PEERS)
     assert _invoke(module, load_event(event_name), lambda_context)[0] == 200
 
     private_mongo_server.stop()
@@ -76,7 +80,7 @@ def test_health_is_503_naming_mongodb_when_it_is_stopped(
 def test_health_reports_pending_migrations_as_degraded(
     mongo_settings: Settings, load_event: Callable[[str], dict[str, Any]], lambda_context: Any
 ) -> None:
-    trade_app.app.state.container = bootstrap(mongo_settings, ai_health_probe=HealthyAi())
+    trade_app.app.state.container = bootstrap(mongo_settings, **PEERS)
     try:
         status, body, _ = _invoke(trade_app, load_event("api_health"), lambda_context)
     finally:
@@ -88,3 +92,31 @@ def test_health_reports_pending_migrations_as_degraded(
         "schema_version": 0,
         "schema_latest": 1,
     }
+
+
+def test_core_health_checks_the_exchange_and_degrades_without_it(
+    sim_server: SimServer,
+    mongo_settings: Settings,
+    load_event: Callable[[str], dict[str, Any]],
+    lambda_context: Any,
+) -> None:
+    def binance_status(simulator_url: str) -> tuple[int, dict[str, Any]]:
+        settings = mongo_settings.model_copy(update={"binance_simulator_url": simulator_url})
+        container = bootstrap(settings, ai_health_probe=Healthy("ai"))
+        container.migrate()
+        trade_app.app.state.container = container
+        try:
+            status, body, _ = _invoke(trade_app, load_event("api_health"), lambda_context)
+        finally:
+            trade_app.app.state.container = None
+        return status, body
+
+    status, body = binance_status(sim_server.url)
+    assert status == 200
+    assert body["components"]["binance"]["status"] == "ok"
+    assert body["components"]["binance"]["mode"] == "simulator"
+
+    status, body = binance_status(f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    assert status == 200  # trading data is unavailable, but the API itself still serves
+    assert body["components"]["binance"]["status"] == "down"
+    assert body["status"] == "degraded"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,8 @@ from tests.support.auth import InMemoryServiceState
 from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
-from tradecore.services.health import check_health
+from tradecore.errors import DependencyUnavailableError
+from tradecore.services.health import ExchangeProbe, check_health
 from tradecore.services.health_monitor import monitor_health
 
 
@@ -87,6 +89,7 @@ def test_the_scheduled_job_records_and_broadcasts_through_its_real_handler(
             make_settings(),
             mongo_probe=Probe("mongodb", HealthStatus.DOWN),
             ai_health_probe=Probe("ai", HealthStatus.OK),
+            exchange_probe=Probe("binance", HealthStatus.OK),
             service_state=state,
             broadcaster=broadcaster,
         )
@@ -98,3 +101,40 @@ def test_the_scheduled_job_records_and_broadcasts_through_its_real_handler(
     assert result["status"] == "down"
     assert state.items[("health", "mongodb")]["status"] == "down"
     assert broadcaster.messages[0][2]["overall"] == "down"
+
+
+class StuckProbe:
+    name = "ai"
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def check(self) -> ComponentHealth:
+        self.release.wait(10)
+        return ComponentHealth(self.name, HealthStatus.OK)
+
+
+def test_a_probe_that_does_not_answer_in_time_is_down_and_does_not_hold_the_report() -> None:
+    stuck = StuckProbe()
+    report = check_health("core", [Probe("mongodb", HealthStatus.OK), stuck], CRITICAL, timeout_seconds=0.2)
+    stuck.release.set()
+    assert report.as_dict()["components"]["ai"] == {"status": "down", "detail": "no answer in time"}
+    assert report.status is HealthStatus.DEGRADED
+
+
+class PingExchange:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+
+    def ping(self) -> None:
+        if self.error:
+            raise self.error
+
+
+def test_exchange_probe_reports_the_mode_and_the_failure() -> None:
+    healthy = ExchangeProbe(PingExchange(), "testnet").check()  # type: ignore[arg-type]
+    assert (healthy.status, healthy.info["mode"]) == (HealthStatus.OK, "testnet")
+    failing = ExchangeProbe(
+        PingExchange(DependencyUnavailableError("Binance is unavailable", dependency="binance")), "mainnet"
+    ).check()  # type: ignore[arg-type]
+    assert (failing.status, failing.detail) == (HealthStatus.DOWN, "Binance is unavailable")

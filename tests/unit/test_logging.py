@@ -24,8 +24,9 @@ class ExplodingProbe:
         return ComponentHealth(self.name, HealthStatus.OK)
 
 
-class QuietAi:
-    name = "ai"
+class Quiet:
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def check(self) -> ComponentHealth:
         return ComponentHealth(self.name, HealthStatus.OK)
@@ -34,7 +35,10 @@ class QuietAi:
 @pytest.fixture
 def container_with_secrets(make_settings: Callable[..., Settings]) -> Any:
     container = bootstrap(
-        make_settings(openai_api_key="sk-unit-test-openai-key"), mongo_probe=ExplodingProbe(), ai_health_probe=QuietAi()
+        make_settings(openai_api_key="sk-unit-test-openai-key"),
+        mongo_probe=ExplodingProbe(),
+        ai_health_probe=Quiet("ai"),
+        exchange_probe=Quiet("binance"),
     )
     trade_app.app.state.container = container
     yield container

@@ -189,6 +189,12 @@ class Container:
 
         return BinanceExchange(self.settings)
 
+    @cached_property
+    def exchange_probe(self) -> HealthProbe:
+        from tradecore.services.health import ExchangeProbe
+
+        return ExchangeProbe(self.exchange, self.settings.exchange_mode.value)
+
     def config_probe(self, *required_secrets: str) -> HealthProbe:
         from tradecore.services.health import ConfigProbe
 

@@ -130,6 +130,10 @@ class BinanceExchange:
     def _retried(self, method: str, **params: Any) -> Any:
         return self._retrying(self._call)(method, **params)
 
+    def ping(self) -> None:
+        """One unretried round trip (health checks): ``DependencyUnavailableError`` when unreachable."""
+        self._call("ping")
+
     # --- market data -------------------------------------------------------------------------
     def get_exchange_info(self) -> dict[str, SymbolRules]:
         """Every symbol's filters, cached for ``BINANCE_EXCHANGE_INFO_TTL_SECONDS``."""

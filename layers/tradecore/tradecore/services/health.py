@@ -8,14 +8,16 @@ add to another's wait.
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from tradecore.domain.health import ComponentHealth, HealthStatus, worst
-from tradecore.ports import HealthProbe
+from tradecore.errors import TradecoreError
+from tradecore.ports import Exchange, HealthProbe
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,23 @@ def _safe_check(probe: HealthProbe) -> ComponentHealth:
         return ComponentHealth(probe.name, HealthStatus.DOWN, f"check failed: {type(exc).__name__}")
 
 
-def check_health(service: str, probes: Sequence[HealthProbe], critical: frozenset[str]) -> HealthReport:
+def check_health(
+    service: str, probes: Sequence[HealthProbe], critical: frozenset[str], *, timeout_seconds: float = 1.8
+) -> HealthReport:
     """Run every probe; the service is ``down`` when a critical one is down, else the worst of the rest.
 
-    A non-critical component that is down makes the service ``degraded``, not ``down``.
+    A non-critical component that is down makes the service ``degraded``, not ``down``. A probe
+    that has not answered within ``timeout_seconds`` counts as down, so the answer never hangs.
     """
-    with ThreadPoolExecutor(max_workers=max(1, len(probes))) as pool:
-        # each probe runs in a copy of this context, so its log lines keep the request's trace id
-        futures = [pool.submit(contextvars.copy_context().run, _safe_check, probe) for probe in probes]
-        components = tuple(future.result() for future in futures)
+    pool = ThreadPoolExecutor(max_workers=max(1, len(probes)))
+    # each probe runs in a copy of this context, so its log lines keep the request's trace id
+    futures = [pool.submit(contextvars.copy_context().run, _safe_check, probe) for probe in probes]
+    wait(futures, timeout=timeout_seconds)
+    pool.shutdown(wait=False)  # a stuck probe finishes in the background; nobody waits for it
+    components = tuple(
+        future.result() if future.done() else ComponentHealth(probe.name, HealthStatus.DOWN, "no answer in time")
+        for probe, future in zip(probes, futures, strict=True)
+    )
     statuses = []
     for component in components:
         if component.status is HealthStatus.DOWN and component.name not in critical:
@@ -81,3 +91,22 @@ class ConfigProbe:
         if missing:
             return ComponentHealth(self.name, HealthStatus.DEGRADED, "not set: " + ", ".join(missing), info)
         return ComponentHealth(self.name, HealthStatus.OK, None, info)
+
+
+class ExchangeProbe:
+    """The exchange answers a ping (no retries: health must answer quickly)."""
+
+    name = "binance"
+
+    def __init__(self, exchange: Exchange, mode: str) -> None:
+        self._exchange = exchange
+        self._mode = mode
+
+    def check(self) -> ComponentHealth:
+        started = time.perf_counter()
+        try:
+            self._exchange.ping()
+        except TradecoreError as exc:
+            return ComponentHealth(self.name, HealthStatus.DOWN, exc.message, {"mode": self._mode})
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return ComponentHealth(self.name, HealthStatus.OK, None, {"mode": self._mode, "latency_ms": latency_ms})
