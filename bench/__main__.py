@@ -18,6 +18,10 @@ import bench
 from bench.result import Result, render_table
 
 RESULTS = Path(__file__).with_name("results.json")
+# handler modules live in functions/ (Lambda's CodeUri), as pytest's pythonpath has it
+FUNCTIONS = str(Path(__file__).resolve().parent.parent / "functions")
+if FUNCTIONS not in sys.path:
+    sys.path.insert(0, FUNCTIONS)
 
 
 def _modules(selected: list[str]) -> list[str]:

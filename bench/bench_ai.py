@@ -12,18 +12,12 @@ import contextlib
 import io
 import json
 import os
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from bench.bench_cold_import import _median_ms
 from bench.result import Result, median, percentile
 
-# handler modules live in functions/ (Lambda's CodeUri), as pytest's pythonpath has it
-_FUNCTIONS = str(Path(__file__).resolve().parent.parent / "functions")
-if _FUNCTIONS not in sys.path:
-    sys.path.insert(0, _FUNCTIONS)
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "bench")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Bench")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
