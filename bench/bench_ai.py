@@ -1,4 +1,4 @@
-"""AI function: ``/ai/analyze`` handler time without the LLM, and the function's cold import.
+"""AI function: ``/ai/analyze`` handler time without the LLM (its cold import is in bench_cold_import).
 
 The analyze figure goes through the real Lambda handler (Mangum, FastAPI, validation, TA-Lib,
 the technical vote, storage into an in-memory store): 500 candles on each of 3 timeframes. Caches
@@ -15,7 +15,6 @@ import os
 import time
 from typing import Any
 
-from bench.bench_cold_import import _median_ms
 from bench.result import Result, median, percentile
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "bench")
@@ -95,10 +94,8 @@ def run() -> list[Result]:
     full = _time_handler(cache_ttl=0)
     cached = _time_handler(cache_ttl=300)
     note = f"{CANDLES} candles x 3 timeframes, technical path, real handler, in-memory store; {ROUNDS} calls"
-    cold = _median_ms("ai.app")
     return [
         Result("ai.analyze.no_llm.p50", median(full), "ms", 10.0, note=note),
         Result("ai.analyze.no_llm.p95", percentile(full, 95), "ms", note=note),
         Result("ai.analyze.cache_hit.p50", median(cached), "ms", note="same request again: memory cache"),
-        Result("ai.cold_import", cold, "ms", 600.0, note="fresh interpreters importing ai.app (openai lazy); median"),
     ]

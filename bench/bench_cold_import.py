@@ -60,11 +60,11 @@ def _median_ms(module: str) -> float:
 
 def run() -> list[Result]:
     baseline = _median_ms("-")
-    results = [Result("cold import: bare Powertools handler (baseline)", baseline, "ms")]
+    results = [Result("cold_import.powertools_baseline", baseline, "ms", note="bare Powertools handler")]
     for module in HANDLER_MODULES:
         if not (ROOT / "functions" / module.replace(".", "/")).with_suffix(".py").exists():
             continue
         value = _median_ms(module)
         target = 600.0 if module == "ai.app" else None
-        results.append(Result(f"cold import: {module}", value, "ms", target, note=f"{value / baseline:.1f}x baseline"))
+        results.append(Result(f"cold_import.{module}", value, "ms", target, note=f"{value / baseline:.1f}x baseline"))
     return results

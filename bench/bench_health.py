@@ -55,6 +55,6 @@ def run() -> list[Result]:
     down_ms, down_status = _timed(f"mongodb://127.0.0.1:{free_port()}")
     notes: dict[str, Any] = {"up": up_status, "down": down_status}
     return [
-        Result("health p50, MongoDB up", up_ms, "ms", note=f"HTTP {notes['up']}"),
-        Result("health p50, MongoDB down", down_ms, "ms", 2000, note=f"HTTP {notes['down']} (spec: 503 within 2 s)"),
+        Result("health.p50.mongodb_up", up_ms, "ms", note=f"HTTP {notes['up']}"),
+        Result("health.p50.mongodb_down", down_ms, "ms", 2000, note=f"HTTP {notes['down']} (spec: 503 within 2 s)"),
     ]
