@@ -3,7 +3,7 @@
 One public entry point, :meth:`SamTemplate.load`, then questions about the system: its functions
 (with ``Globals`` merged as SAM merges them), HTTP routes per API, WebSocket routes, schedules,
 DynamoDB tables and SQS queues. Intrinsics stay as dicts (``{"Ref": ...}``) until a
-:class:`~devstack.template_intrinsics.Resolver` evaluates them against local names.
+:class:`~devstack.intrinsics.Resolver` evaluates them against local names.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack.template_intrinsics import Resolver, TemplateError, load_yaml
+from devstack.intrinsics import NO_VALUE, Resolver, TemplateError, load_yaml
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -201,11 +201,11 @@ class SamTemplate:
         parameters: Mapping[str, Any] | None = None,
         refs: Mapping[str, Any] | None = None,
         attributes: Mapping[str, Any] | None = None,
-        pseudo: Mapping[str, Any] | None = None,
     ) -> Resolver:
         """A :class:`Resolver` over the parameter defaults updated with ``parameters``."""
         values = self.parameter_defaults() | dict(parameters or {})
-        return Resolver(values, refs=refs, attributes=attributes, conditions=self.conditions, pseudo=pseudo)
+        mappings = self.document.get("Mappings")
+        return Resolver.over(values, refs, attributes, conditions=self.conditions, mappings=mappings)
 
     # ------------------------------------------------------------------------------- functions
     def functions(self) -> dict[str, FunctionSpec]:
@@ -229,8 +229,10 @@ class SamTemplate:
 
     def function_environment(self, logical_id: str, resolver: Resolver) -> dict[str, str]:
         """The function's environment variables resolved to strings (``AWS::NoValue`` dropped)."""
-        values = {key: resolver.resolve(value) for key, value in self.functions()[logical_id].environment.items()}
-        return {key: _as_env_string(value) for key, value in values.items() if value is not None}
+        where = f"Resources.{logical_id}.Properties.Environment.Variables"
+        variables = self.functions()[logical_id].environment.items()
+        values = {key: resolver.resolve(value, f"{where}.{key}") for key, value in variables}
+        return {key: _as_env_string(value) for key, value in values.items() if value not in (None, NO_VALUE)}
 
     def _events_of_type(self, event_type: str) -> Iterator[tuple[FunctionSpec, str, dict[str, Any]]]:
         for function in self.functions().values():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from devstack.intrinsics import Resolver, load_yaml
 from devstack.template import SamTemplate, ScheduleSpec, TemplateError, referenced_resources
-from devstack.template_intrinsics import Resolver, load_yaml
 
 SMALL = """
 Parameters:
@@ -127,7 +127,7 @@ def test_function_environment_resolves_refs_subs_pseudo_parameters_and_condition
 
 
 def test_resolver_names_the_reference_it_cannot_resolve() -> None:
-    resolver = Resolver({}, refs={})
+    resolver = Resolver.over({}, refs={})
     with pytest.raises(TemplateError, match="Missing"):
         resolver.resolve({"Ref": "Missing"})
     with pytest.raises(TemplateError, match=r"Bucket\.Arn"):
@@ -135,7 +135,7 @@ def test_resolver_names_the_reference_it_cannot_resolve() -> None:
 
 
 def test_resolver_handles_sub_variables_joins_selects_and_escapes() -> None:
-    resolver = Resolver({"P": "v"}, attributes={"Q.Url": "http://q"})
+    resolver = Resolver.over({"P": "v"}, attributes={"Q.Url": "http://q"})
     assert resolver.resolve({"Fn::Sub": ["${A}-${P}", {"A": {"Fn::GetAtt": ["Q", "Url"]}}]}) == "http://q-v"
     assert resolver.resolve({"Fn::Join": ["/", ["a", {"Ref": "P"}]]}) == "a/v"
     assert resolver.resolve({"Fn::Select": [1, {"Fn::Split": [",", "x,y"]}]}) == "y"
@@ -174,3 +174,13 @@ def test_tables_report_their_keys(small: SamTemplate) -> None:
 def test_referenced_resources_sees_through_sub_variables_and_getatt() -> None:
     value = {"Fn::Sub": ["${A}/${B.Arn}/${AWS::Region}", {"A": {"Ref": "C.Alias"}}]}
     assert referenced_resources(value) == {"B", "C"}
+
+
+def test_resolver_finds_in_mappings_drops_no_value_and_names_where_it_failed() -> None:
+    resolver = Resolver.over({"Env": "dev"}, mappings={"Sizes": {"dev": {"Memory": 512}}})
+    assert resolver.resolve({"Fn::FindInMap": ["Sizes", {"Ref": "Env"}, "Memory"]}) == 512
+    assert resolver.resolve({"A": {"Ref": "AWS::NoValue"}, "B": [1, {"Ref": "AWS::NoValue"}]}) == {"B": [1]}
+    with pytest.raises(TemplateError, match=r"^Resources\.Fn\.Properties\.Role: no local value for !Ref Missing"):
+        resolver.resolve({"Ref": "Missing"}, "Resources.Fn.Properties.Role")
+    with pytest.raises(TemplateError, match=r"^Resources\.Fn\.Properties\.Size: Fn::FindInMap: no Sizes\.prod"):
+        resolver.resolve({"Fn::FindInMap": ["Sizes", "prod", "Memory"]}, "Resources.Fn.Properties.Size")
