@@ -25,7 +25,8 @@ from devstack.cors import CorsPolicy
 from devstack.http_events import HttpResponse, RouteTable, build_http_event, map_lambda_response, request_id
 from devstack.local_resources import LocalResources
 from devstack.settings import DevstackSettings
-from devstack.stack import FunctionSpec, HttpRoute, Stack
+from devstack.stack import Stack
+from devstack.template import FunctionSpec, HttpRoute
 from devstack.workers import Invocation, LogSink, WorkerPool, worker_environment
 from devstack.zygote_client import Zygote
 

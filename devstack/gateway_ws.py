@@ -25,7 +25,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from devstack.http_events import request_id
 from devstack.local_resources import LocalResources
 from devstack.settings import DevstackSettings
-from devstack.stack import WebSocketApiSpec
+from devstack.template import WebSocketApiSpec
 from devstack.ws_events import (
     ConnectionInfo,
     connect_event,

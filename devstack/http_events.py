@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from devstack.intrinsics import ACCOUNT_ID
-from devstack.stack import HttpRoute
+from devstack.template import HttpRoute
 
 _TEXT_TYPES = re.compile(r"^text/|json|xml|javascript|x-www-form-urlencoded|graphql|yaml", re.IGNORECASE)
 _PATH_VARIABLE = re.compile(r"\{(\w+)(\+?)\}")

@@ -17,7 +17,7 @@ from devstack.gateway import FunctionRuntime
 from devstack.local_resources import LocalResources
 from devstack.secrets_file import load_or_create
 from devstack.settings import DevstackSettings
-from devstack.stack import load_template, read_stack
+from devstack.stack import read_stack
 
 
 def function_base_env(settings: DevstackSettings, app_secrets: dict[str, str]) -> dict[str, str]:
@@ -37,7 +37,7 @@ def function_base_env(settings: DevstackSettings, app_secrets: dict[str, str]) -
 
 
 async def invoke(settings: DevstackSettings, function: str, event: Any) -> tuple[bool, Any]:
-    stack = read_stack(load_template(settings.template))
+    stack = read_stack(settings.template)
     if function not in stack.functions:
         raise SystemExit(f"no function {function!r} in {settings.template}; have: {', '.join(sorted(stack.functions))}")
     resources = LocalResources(stack, settings)

@@ -41,12 +41,12 @@ class LocalResources:
         self.settings = settings
         # logical id -> {"Ref": value, "<Attribute>": value}; the provisioner records real ARNs here
         self.overrides = overrides or {}
-        resources = stack.template.get("Resources", {})
-        self._resources: dict[str, dict[str, Any]] = resources
+        self._resources: dict[str, dict[str, Any]] = stack.template.resources
         self.resolver = Resolver(
             self._ref,
             self._getatt,
-            conditions=stack.template.get("Conditions"),
+            conditions=stack.template.conditions,
+            mappings=stack.template.mappings,
             region=settings.region,
             stack_name=settings.stack_name,
         )
@@ -119,7 +119,7 @@ class LocalResources:
     def _ref(self, name: str) -> Any:
         if name in self.overrides and "Ref" in self.overrides[name]:
             return self.overrides[name]["Ref"]
-        parameters = self.stack.template.get("Parameters") or {}
+        parameters = self.stack.template.parameters
         if name in parameters:
             if name == "DashboardOrigin":
                 return f"http://localhost:{self.settings.ports['DASHBOARD_PORT']}"

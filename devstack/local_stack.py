@@ -16,7 +16,8 @@ from devstack.local_resources import LocalResources
 from devstack.reload import Reloader
 from devstack.scheduler import Scheduler
 from devstack.settings import DevstackSettings
-from devstack.stack import ROOT, Stack, load_template, read_stack
+from devstack.stack import Stack, read_stack
+from devstack.template import ROOT
 from devstack.workers import LogSink
 from devstack.zygote_client import Zygote
 
@@ -42,7 +43,7 @@ class LocalStack:
         """``stack``: the template already read (else read now); ``zygote``: one already started
         (else one is made when ``settings.zygote``); the LocalStack stops it in :meth:`stop`."""
         self.settings = settings
-        self.stack: Stack = stack if stack is not None else read_stack(load_template(settings.template))
+        self.stack: Stack = stack if stack is not None else read_stack(settings.template)
         self.resources = LocalResources(self.stack, settings, overrides)
         if zygote is None and settings.zygote:
             zygote = Zygote(log_sink)

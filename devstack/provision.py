@@ -17,7 +17,6 @@ import boto3
 from botocore.exceptions import ClientError
 
 from devstack.local_resources import LocalResources
-from devstack.template import SamTemplate
 
 log = logging.getLogger("devstack.provision")
 _TABLE_KEYS = (
@@ -50,7 +49,7 @@ def provision(
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
-    template = SamTemplate(resources.stack.template)
+    template = resources.stack.template
     # clients are made here (a session is not thread-safe), then used concurrently (they are)
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
     sqs = session.client("sqs", endpoint_url=endpoint)

@@ -30,7 +30,8 @@ from devstack.local_stack import LocalStack
 from devstack.processes import ChildProcess, ComponentLogHandler, port_is_free, wait_for_port_async
 from devstack.secrets_file import load_or_create
 from devstack.settings import DevstackSettings
-from devstack.stack import ROOT, Stack, load_template, read_stack
+from devstack.stack import Stack, read_stack
+from devstack.template import ROOT
 from devstack.zygote_client import Zygote
 
 log = logging.getLogger("devstack.runner")
@@ -111,7 +112,7 @@ class Runner:
         preloaded = asyncio.create_task(asyncio.to_thread(_preload, RUNNER_PRELOAD))
         env = function_base_env(settings, app_secrets)
         secret_values = {"MONGODB_URI": env["MONGODB_URI"], **app_secrets}
-        stack: Stack = await asyncio.to_thread(lambda: read_stack(load_template(settings.template)))
+        stack: Stack = await asyncio.to_thread(read_stack, settings.template)
         self._phase("template read")
 
         async def aws_resources() -> dict[str, dict[str, object]]:

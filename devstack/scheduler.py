@@ -22,20 +22,11 @@ from typing import Any
 from croniter import croniter
 
 from devstack.intrinsics import ACCOUNT_ID, TemplateError
-from devstack.stack import ScheduleSpec
+from devstack.template import ScheduleSpec, rate_seconds
 
 log = logging.getLogger("devstack.scheduler")
-_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
-_UNIT = {"minute": 60, "hour": 3600, "day": 86400}
 Invoke = Callable[[str, dict[str, Any]], Awaitable[Any]]
-
-
-def rate_seconds(expression: str) -> int | None:
-    match = _RATE.match(expression.strip())
-    if match is None:
-        return None
-    return int(match.group(1)) * _UNIT[match.group(2).rstrip("s")]
 
 
 def _aws_dow_to_cron(field: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.stack import ROOT
+from devstack.template import ROOT
 
 PORT_DEFAULTS = {
     "CORE_API_PORT": 8080,

@@ -1,150 +1,55 @@
 """Read ``template.yaml`` as plain dicts and describe what the local stack must run.
 
 One public entry point, :meth:`SamTemplate.load`, then questions about the system: its functions
-(with ``Globals`` merged as SAM merges them), HTTP routes per API, WebSocket routes, schedules,
-DynamoDB tables and SQS queues. Intrinsics stay as dicts (``{"Ref": ...}``) until a
-:class:`~devstack.intrinsics.Resolver` evaluates them against local names.
+(with ``Globals`` merged as SAM merges them), HTTP APIs and routes, WebSocket APIs and routes,
+schedules, DynamoDB tables and SQS queues. Intrinsics stay as dicts (``{"Ref": ...}``) until a
+:class:`~devstack.intrinsics.Resolver` evaluates them against local names. What the local stack
+cannot understand raises :class:`TemplateError` naming the resource and the property.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from devstack.intrinsics import NO_VALUE, Resolver, TemplateError, load_yaml
+from devstack.template_specs import (
+    FunctionSpec,
+    HttpApiSpec,
+    HttpRoute,
+    QueueSpec,
+    ScheduleSpec,
+    TableSpec,
+    WebSocketApiSpec,
+    WebSocketRoute,
+    rate_seconds,
+    referenced_resources,
+)
+from devstack.template_stores import read_queues, read_tables
 
 __all__ = [
     "DEFAULT_TEMPLATE",
+    "ROOT",
     "FunctionSpec",
+    "HttpApiSpec",
     "HttpRoute",
     "QueueSpec",
     "SamTemplate",
     "ScheduleSpec",
     "TableSpec",
     "TemplateError",
+    "WebSocketApiSpec",
     "WebSocketRoute",
+    "rate_seconds",
     "referenced_resources",
 ]
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATE = ROOT / "template.yaml"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"  # what SAM names the API of an HttpApi event without ApiId
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)[.}]")
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One ``AWS::Serverless::Function`` with ``Globals.Function`` merged in."""
-
-    logical_id: str
-    handler: str
-    runtime: str | None
-    memory_size: int | None
-    timeout: int | None
-    environment: dict[str, Any]  # raw values: strings or intrinsic dicts
-    events: dict[str, dict[str, Any]]
-    policies: list[Any]
-    properties: dict[str, Any] = field(repr=False)
-
-    @property
-    def module(self) -> str:
-        """The handler's module, e.g. ``trade.app`` (importable with ``functions/`` on the path)."""
-        return self.handler.rpartition(".")[0]
-
-    @property
-    def attribute(self) -> str:
-        """The callable's name in :attr:`module`, e.g. ``handler``."""
-        return self.handler.rpartition(".")[2]
-
-
-@dataclass(frozen=True)
-class HttpRoute:
-    api: str  # logical id of the HTTP API
-    method: str  # upper case; ANY matches every method
-    path: str  # e.g. /api/positions/{symbol}/close
-    function: str
-    handler: str
-
-    @property
-    def route_key(self) -> str:
-        """API Gateway's ``routeKey``: ``"GET /api/health"``."""
-        return f"{self.method} {self.path}"
-
-
-@dataclass(frozen=True)
-class WebSocketRoute:
-    api: str
-    route_key: str  # $connect, $disconnect, $default or an action name
-    function: str
-    handler: str
-
-
-@dataclass(frozen=True)
-class ScheduleSpec:
-    function: str
-    handler: str
-    event: str  # the event's name in the function's Events
-    expression: str  # rate(...) or cron(...)
-    enabled: bool
-
-    @property
-    def rate_seconds(self) -> int | None:
-        """The period of a ``rate(...)`` expression in seconds; ``None`` for ``cron(...)``."""
-        match = _RATE.match(self.expression)
-        if match is None:
-            return None
-        return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    logical_id: str
-    partition_key: str
-    sort_key: str | None
-    attribute_types: dict[str, str]
-    indexes: dict[str, tuple[str, str | None]]  # GSI name -> (partition key, sort key)
-    ttl_attribute: str | None
-    billing_mode: str | None
-    encrypted: bool
-    point_in_time_recovery: bool
-    properties: dict[str, Any] = field(repr=False)
-
-
-@dataclass(frozen=True)
-class QueueSpec:
-    logical_id: str
-    dead_letter_queue: str | None  # logical id of the redrive target
-    max_receive_count: int | None
-    visibility_timeout: int | None
-    retention_seconds: int | None
-    encrypted: bool
-    fifo: bool
-    properties: dict[str, Any] = field(repr=False)
-
-
-def referenced_resources(value: Any) -> set[str]:
-    """Every logical id (or parameter) ``value`` refers to through Ref, GetAtt or Sub."""
-    found: set[str] = set()
-    if isinstance(value, list):
-        for item in value:
-            found |= referenced_resources(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key == "Ref" and isinstance(item, str):
-                found.add(item.split(".", 1)[0])
-            elif key == "Fn::GetAtt":
-                found.add((item.split(".", 1) if isinstance(item, str) else item)[0])
-            elif key == "Fn::Sub":
-                text, variables = (item, {}) if isinstance(item, str) else (item[0], item[1])
-                found |= {name for name in _SUB_NAME.findall(text) if name not in variables}
-                found |= referenced_resources(variables)
-            else:
-                found |= referenced_resources(item)
-    return found
+_ANY_METHOD = ("ANY", "*", "X-AMAZON-APIGATEWAY-ANY-METHOD")
+_CORS_ALL = {"AllowOrigins": ["*"], "AllowMethods": ["*"], "AllowHeaders": ["*"]}  # CorsConfiguration: true
 
 
 def _merge_globals(defaults: Any, own: Any) -> Any:
@@ -174,8 +79,10 @@ class SamTemplate:
         self.path = path
         self.resources: dict[str, dict[str, Any]] = dict(self.document.get("Resources") or {})
         self.conditions: dict[str, Any] = dict(self.document.get("Conditions") or {})
+        self.mappings: dict[str, Any] = dict(self.document.get("Mappings") or {})
         self.parameters: dict[str, dict[str, Any]] = dict(self.document.get("Parameters") or {})
         self.outputs: dict[str, dict[str, Any]] = dict(self.document.get("Outputs") or {})
+        self.globals: dict[str, Any] = dict(self.document.get("Globals") or {})
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_TEMPLATE) -> SamTemplate:
@@ -204,26 +111,31 @@ class SamTemplate:
     ) -> Resolver:
         """A :class:`Resolver` over the parameter defaults updated with ``parameters``."""
         values = self.parameter_defaults() | dict(parameters or {})
-        mappings = self.document.get("Mappings")
-        return Resolver.over(values, refs, attributes, conditions=self.conditions, mappings=mappings)
+        return Resolver.over(values, refs, attributes, conditions=self.conditions, mappings=self.mappings)
 
     # ------------------------------------------------------------------------------- functions
     def functions(self) -> dict[str, FunctionSpec]:
-        """Logical id -> :class:`FunctionSpec` for every serverless function, Globals merged."""
-        defaults = (self.document.get("Globals") or {}).get("Function") or {}
+        """Logical id -> :class:`FunctionSpec` for every serverless function, Globals merged;
+        raise :class:`TemplateError` for a Handler without a module or a non-integer Timeout/MemorySize."""
+        defaults = self.globals.get("Function") or {}
         specs = {}
         for name, resource in self.resources_of_type("AWS::Serverless::Function").items():
+            where = f"Resources.{name}.Properties"
             props = _merge_globals(defaults, resource.get("Properties") or {})
+            handler = str(props.get("Handler", ""))
+            if "." not in handler:
+                raise TemplateError(f"{where}.Handler: expected '<module>.<callable>', got {handler!r}")
             specs[name] = FunctionSpec(
                 logical_id=name,
-                handler=str(props.get("Handler", "")),
+                handler=handler,
                 runtime=props.get("Runtime"),
-                memory_size=props.get("MemorySize"),
-                timeout=props.get("Timeout"),
+                memory_size=_int(props.get("MemorySize", 128), f"{where}.MemorySize"),
+                timeout=_int(props.get("Timeout", 3), f"{where}.Timeout"),
                 environment=dict((props.get("Environment") or {}).get("Variables") or {}),
                 events=dict(props.get("Events") or {}),
                 policies=list(props.get("Policies") or []),
                 properties=props,
+                code_uri=str(props.get("CodeUri", "functions/")),
             )
         return specs
 
@@ -234,16 +146,36 @@ class SamTemplate:
         values = {key: resolver.resolve(value, f"{where}.{key}") for key, value in variables}
         return {key: _as_env_string(value) for key, value in values.items() if value not in (None, NO_VALUE)}
 
-    def _events_of_type(self, event_type: str) -> Iterator[tuple[FunctionSpec, str, dict[str, Any]]]:
+    def _events_of_type(self, *event_types: str) -> Iterator[tuple[FunctionSpec, str, dict[str, Any]]]:
         for function in self.functions().values():
             for event_name, event in function.events.items():
-                if event.get("Type") == event_type:
+                if (event or {}).get("Type") in event_types:
                     yield function, event_name, dict(event.get("Properties") or {})
 
     # ---------------------------------------------------------------------------------- routes
     def http_apis(self) -> list[str]:
-        """Logical ids of the HTTP APIs that have routes (including SAM's implicit one)."""
-        return sorted({route.api for route in self.http_routes()})
+        """Logical ids of the HTTP APIs: those routes point at (incl. SAM's implicit one) and those declared."""
+        return sorted(self.http_api_specs())
+
+    def http_api_specs(self) -> dict[str, HttpApiSpec]:
+        """Logical id -> stage and (unresolved) CORS of every HTTP API, ``Globals.HttpApi`` applied."""
+        defaults = self.globals.get("HttpApi") or {}
+        names = {route.api for route in self.http_routes()} | set(self.resources_of_type("AWS::Serverless::HttpApi"))
+        specs = {}
+        for name in sorted(names):
+            resource = self.resources.get(name) or {}
+            if resource and resource.get("Type") != "AWS::Serverless::HttpApi":
+                raise TemplateError(f"Resources.{name}: routes point at it, but it is not an AWS::Serverless::HttpApi")
+            props = resource.get("Properties") or {}
+            cors = props.get("CorsConfiguration", defaults.get("CorsConfiguration"))
+            cors = dict(_CORS_ALL) if cors is True else cors
+            if cors is not None and cors is not False and not isinstance(cors, dict):
+                raise TemplateError(f"Resources.{name}.Properties.CorsConfiguration: expected true or a mapping")
+            stage = props.get("StageName", defaults.get("StageName", "$default"))
+            specs[name] = HttpApiSpec(
+                name, stage if isinstance(stage, str) else "$default", cors if isinstance(cors, dict) else None
+            )
+        return specs
 
     def http_routes(self, api: str | None = None) -> list[HttpRoute]:
         """Every ``HttpApi`` event as a route, optionally only those of the API ``api``."""
@@ -252,6 +184,7 @@ class SamTemplate:
             api_id = props.get("ApiId")
             api_name = next(iter(referenced_resources(api_id)), IMPLICIT_HTTP_API) if api_id else IMPLICIT_HTTP_API
             method = str(props.get("Method", "ANY")).upper()
+            method = "ANY" if method in _ANY_METHOD else method
             route = HttpRoute(
                 api_name, method, str(props.get("Path", "$default")), function.logical_id, function.handler
             )
@@ -266,6 +199,16 @@ class SamTemplate:
             for name, res in self.resources_of_type("AWS::ApiGatewayV2::Api").items()
             if res.get("Properties", {}).get("ProtocolType") == "WEBSOCKET"
         }
+
+    def websocket_api_specs(self) -> dict[str, WebSocketApiSpec]:
+        """Logical id -> route selection, stage and route key -> function of every WebSocket API."""
+        specs = {}
+        for api, expression in self.websocket_apis().items():
+            if not expression.startswith("$request.body."):
+                raise TemplateError(f"Resources.{api}.Properties.RouteSelectionExpression: only $request.body.<field>")
+            routes = {route.route_key: route.function for route in self.websocket_routes(api)}
+            specs[api] = WebSocketApiSpec(api, expression, self._stage_of(api), routes)
+        return specs
 
     def websocket_routes(self, api: str | None = None) -> list[WebSocketRoute]:
         """Every WebSocket route with the function its integration invokes."""
@@ -289,69 +232,49 @@ class SamTemplate:
             routes.append(WebSocketRoute(api_name, str(props["RouteKey"]), function, functions[function].handler))
         return routes
 
+    def _stage_of(self, api: str) -> str:
+        """The stage name of an ``AWS::ApiGatewayV2::Stage`` of ``api`` (a parameter's default
+        when it is a ``!Ref``); ``$default`` when it has none."""
+        for stage in self.resources_of_type("AWS::ApiGatewayV2::Stage").values():
+            props = stage.get("Properties") or {}
+            if props.get("ApiId") == {"Ref": api}:
+                name = props.get("StageName")
+                if isinstance(name, dict) and "Ref" in name:
+                    name = (self.parameters.get(name["Ref"]) or {}).get("Default", "$default")
+                return str(name)
+        return "$default"
+
     def schedules(self) -> list[ScheduleSpec]:
-        """Every ``Schedule`` / ``ScheduleV2`` event of every function."""
+        """Every ``Schedule`` / ``ScheduleV2`` event of every function, with its rule name and Input."""
         found = []
-        for event_type, key in (("Schedule", "Schedule"), ("ScheduleV2", "ScheduleExpression")):
-            for function, event_name, props in self._events_of_type(event_type):
-                enabled = props.get("Enabled", props.get("State", "ENABLED") != "DISABLED")
-                found.append(
-                    ScheduleSpec(function.logical_id, function.handler, event_name, str(props[key]), bool(enabled))
-                )
+        for function, event_name, props in self._events_of_type("Schedule", "ScheduleV2"):
+            expression = props.get("Schedule") or props.get("ScheduleExpression")
+            if not isinstance(expression, str):
+                where = f"Resources.{function.logical_id}.Properties.Events.{event_name}.Properties.Schedule"
+                raise TemplateError(f"{where}: expected rate(...) or cron(...)")
+            enabled = props.get("Enabled", True) is not False and props.get("State", "ENABLED") != "DISABLED"
+            target_input = props.get("Input") or (props.get("Target") or {}).get("Input")
+            name = str(props.get("Name") or "")
+            found.append(
+                ScheduleSpec(function.logical_id, function.handler, event_name, expression, enabled, name, target_input)
+            )
         return found
 
     # ------------------------------------------------------------------------------ data stores
     def tables(self) -> dict[str, TableSpec]:
         """Logical id -> :class:`TableSpec` for every ``AWS::DynamoDB::Table``."""
-        specs = {}
-        for name, res in self.resources_of_type("AWS::DynamoDB::Table").items():
-            props = res.get("Properties") or {}
-            partition, sort = _key_schema(props.get("KeySchema") or [])
-            ttl = props.get("TimeToLiveSpecification") or {}
-            specs[name] = TableSpec(
-                logical_id=name,
-                partition_key=partition,
-                sort_key=sort,
-                attribute_types={a["AttributeName"]: a["AttributeType"] for a in props.get("AttributeDefinitions", [])},
-                indexes={
-                    index["IndexName"]: _key_schema(index["KeySchema"])
-                    for index in props.get("GlobalSecondaryIndexes") or []
-                },
-                ttl_attribute=ttl.get("AttributeName") if ttl.get("Enabled") else None,
-                billing_mode=props.get("BillingMode"),
-                encrypted=bool((props.get("SSESpecification") or {}).get("SSEEnabled")),
-                point_in_time_recovery=bool(
-                    (props.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled")
-                ),
-                properties=props,
-            )
-        return specs
+        return read_tables(self.resources_of_type("AWS::DynamoDB::Table"))
 
     def queues(self) -> dict[str, QueueSpec]:
         """Logical id -> :class:`QueueSpec` for every ``AWS::SQS::Queue``."""
-        specs = {}
-        for name, res in self.resources_of_type("AWS::SQS::Queue").items():
-            props = res.get("Properties") or {}
-            redrive = props.get("RedrivePolicy") or {}
-            dead_letter = referenced_resources(redrive.get("deadLetterTargetArn"))
-            specs[name] = QueueSpec(
-                logical_id=name,
-                dead_letter_queue=next(iter(dead_letter), None),
-                max_receive_count=redrive.get("maxReceiveCount"),
-                visibility_timeout=props.get("VisibilityTimeout"),
-                retention_seconds=props.get("MessageRetentionPeriod"),
-                encrypted=bool(props.get("SqsManagedSseEnabled") or props.get("KmsMasterKeyId")),
-                fifo=bool(props.get("FifoQueue")),
-                properties=props,
-            )
-        return specs
+        return read_queues(self.resources_of_type("AWS::SQS::Queue"))
 
 
-def _key_schema(schema: list[dict[str, str]]) -> tuple[str, str | None]:
-    keys = {item["KeyType"]: item["AttributeName"] for item in schema}
-    if "HASH" not in keys:
-        raise TemplateError("a key schema has no HASH key")
-    return keys["HASH"], keys.get("RANGE")
+def _int(value: Any, where: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise TemplateError(f"{where}: expected an integer, got {value!r}") from None
 
 
 def _as_env_string(value: Any) -> str:

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from devstack.stack import ROOT, FunctionSpec
+from devstack.template import ROOT, FunctionSpec
 from devstack.zygote_client import ForkedProcess, Zygote
 
 _HEADER = struct.Struct(">I")
@@ -164,7 +164,7 @@ class WorkerPool:
             "request_id": request_id,
             "function_name": spec.logical_id,
             "function_arn": f"arn:aws:lambda:{region}:123456789012:function:{spec.logical_id}",
-            "memory": spec.memory,
+            "memory": spec.memory_size,
             "timeout_ms": spec.timeout * 1000,
         }
         try:

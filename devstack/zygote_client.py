@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from devstack.stack import ROOT
+from devstack.template import ROOT
 
 LogSink = Callable[[str, str], None]  # (component, line)
 

@@ -17,7 +17,7 @@ import requests
 import websockets
 import websockets.exceptions
 
-from devstack.stack import load_template, read_stack
+from devstack.stack import read_stack
 from tests.support.devstack import ROOT, running_devstack_process
 from tests.support.servers import MongoServer, free_port
 
@@ -28,7 +28,7 @@ def _call_route(base: str, method: str, path: str) -> requests.Response:
 
 
 def test_whole_stack_serves_every_route_and_stops_cleanly(mongo_server: MongoServer, tmp_path: Path) -> None:
-    stack = read_stack(load_template())
+    stack = read_stack()
     with running_devstack_process(tmp_path / "data", {"MONGODB_URI": mongo_server.uri}) as devstack:
         # GIVEN the stack is healthy (the fixture waited for GET /api/health == 200)
         ports = devstack.ports

@@ -10,7 +10,7 @@ from devstack.cors import CorsPolicy
 from devstack.http_events import RouteTable, map_lambda_response
 from devstack.intrinsics import TemplateError
 from devstack.scheduler import CronSchedule, rate_seconds
-from devstack.stack import HttpRoute
+from devstack.template import HttpRoute
 from devstack.ws_events import select_route
 
 

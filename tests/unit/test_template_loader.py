@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from devstack.intrinsics import Resolver, load_yaml
+from devstack.stack import read_stack
 from devstack.template import SamTemplate, ScheduleSpec, TemplateError, referenced_resources
 
 SMALL = """
@@ -184,3 +185,33 @@ def test_resolver_finds_in_mappings_drops_no_value_and_names_where_it_failed() -
         resolver.resolve({"Ref": "Missing"}, "Resources.Fn.Properties.Role")
     with pytest.raises(TemplateError, match=r"^Resources\.Fn\.Properties\.Size: Fn::FindInMap: no Sizes\.prod"):
         resolver.resolve({"Fn::FindInMap": ["Sizes", "prod", "Memory"]}, "Resources.Fn.Properties.Size")
+
+
+def test_stack_snapshot_has_stages_cors_code_uri_and_schedule_rules() -> None:
+    stack = read_stack(Path(__file__).parents[1] / "support" / "devstack_template.yaml")
+    websocket = stack.websocket_apis["WebSocketApi"]
+    assert (websocket.stage, set(websocket.routes)) == ("dev", {"$connect", "$disconnect", "$default", "whoami"})
+    cors = stack.http_apis["CoreHttpApi"].cors
+    assert cors is not None
+    assert cors["AllowOrigins"] == ["http://localhost:3000"]  # from Globals.HttpApi
+    slow = stack.functions["SlowFunction"]
+    assert (slow.timeout, slow.memory_size, slow.code_uri) == (1, 1024, "tests/support/devstack_functions/")
+    assert {s.name: s.enabled for s in stack.schedules} == {
+        "TickFunctionEveryMinute": True,
+        "TickFunctionDisabled": False,
+    }
+
+
+def test_any_method_aliases_schedule_input_and_bad_handlers(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
+        "      Events:\n        All: {Type: HttpApi, Properties: {Method: '*', Path: $default}}\n"
+        "        Job: {Type: Schedule, Properties: {Schedule: rate(1 minute), Name: job, Input: '{\"a\": 1}'}}\n"
+    )
+    stack = read_stack(path)
+    assert [(r.method, r.route_key) for r in stack.http_routes] == [("ANY", "$default")]
+    assert [(s.name, s.input) for s in stack.schedules] == [("job", '{"a": 1}')]
+    path.write_text("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {Handler: nodot}\n")
+    with pytest.raises(TemplateError, match=r"^Resources\.Fn\.Properties\.Handler"):
+        read_stack(path)
