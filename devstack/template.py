@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.intrinsics import NO_VALUE, Resolver, TemplateError, load_yaml
+from devstack.template_apis import http_api_spec, websocket_stage
 from devstack.template_specs import (
     FunctionSpec,
     HttpApiSpec,
@@ -49,7 +50,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE = ROOT / "template.yaml"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"  # what SAM names the API of an HttpApi event without ApiId
 _ANY_METHOD = ("ANY", "*", "X-AMAZON-APIGATEWAY-ANY-METHOD")
-_CORS_ALL = {"AllowOrigins": ["*"], "AllowMethods": ["*"], "AllowHeaders": ["*"]}  # CorsConfiguration: true
 
 
 def _merge_globals(defaults: Any, own: Any) -> Any:
@@ -161,21 +161,7 @@ class SamTemplate:
         """Logical id -> stage and (unresolved) CORS of every HTTP API, ``Globals.HttpApi`` applied."""
         defaults = self.globals.get("HttpApi") or {}
         names = {route.api for route in self.http_routes()} | set(self.resources_of_type("AWS::Serverless::HttpApi"))
-        specs = {}
-        for name in sorted(names):
-            resource = self.resources.get(name) or {}
-            if resource and resource.get("Type") != "AWS::Serverless::HttpApi":
-                raise TemplateError(f"Resources.{name}: routes point at it, but it is not an AWS::Serverless::HttpApi")
-            props = resource.get("Properties") or {}
-            cors = props.get("CorsConfiguration", defaults.get("CorsConfiguration"))
-            cors = dict(_CORS_ALL) if cors is True else cors
-            if cors is not None and cors is not False and not isinstance(cors, dict):
-                raise TemplateError(f"Resources.{name}.Properties.CorsConfiguration: expected true or a mapping")
-            stage = props.get("StageName", defaults.get("StageName", "$default"))
-            specs[name] = HttpApiSpec(
-                name, stage if isinstance(stage, str) else "$default", cors if isinstance(cors, dict) else None
-            )
-        return specs
+        return {name: http_api_spec(name, self.resources.get(name) or {}, defaults) for name in sorted(names)}
 
     def http_routes(self, api: str | None = None) -> list[HttpRoute]:
         """Every ``HttpApi`` event as a route, optionally only those of the API ``api``."""
@@ -203,11 +189,12 @@ class SamTemplate:
     def websocket_api_specs(self) -> dict[str, WebSocketApiSpec]:
         """Logical id -> route selection, stage and route key -> function of every WebSocket API."""
         specs = {}
+        stages = self.resources_of_type("AWS::ApiGatewayV2::Stage")
         for api, expression in self.websocket_apis().items():
             if not expression.startswith("$request.body."):
                 raise TemplateError(f"Resources.{api}.Properties.RouteSelectionExpression: only $request.body.<field>")
             routes = {route.route_key: route.function for route in self.websocket_routes(api)}
-            specs[api] = WebSocketApiSpec(api, expression, self._stage_of(api), routes)
+            specs[api] = WebSocketApiSpec(api, expression, websocket_stage(api, stages, self.parameters), routes)
         return specs
 
     def websocket_routes(self, api: str | None = None) -> list[WebSocketRoute]:
@@ -231,18 +218,6 @@ class SamTemplate:
             function = invoked.pop()
             routes.append(WebSocketRoute(api_name, str(props["RouteKey"]), function, functions[function].handler))
         return routes
-
-    def _stage_of(self, api: str) -> str:
-        """The stage name of an ``AWS::ApiGatewayV2::Stage`` of ``api`` (a parameter's default
-        when it is a ``!Ref``); ``$default`` when it has none."""
-        for stage in self.resources_of_type("AWS::ApiGatewayV2::Stage").values():
-            props = stage.get("Properties") or {}
-            if props.get("ApiId") == {"Ref": api}:
-                name = props.get("StageName")
-                if isinstance(name, dict) and "Ref" in name:
-                    name = (self.parameters.get(name["Ref"]) or {}).get("Default", "$default")
-                return str(name)
-        return "$default"
 
     def schedules(self) -> list[ScheduleSpec]:
         """Every ``Schedule`` / ``ScheduleV2`` event of every function, with its rule name and Input."""
