@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+
+# The runner itself logs through tradecore (migrations, demo user): name it in those lines.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "devstack")
 
 
 def main(argv: list[str]) -> int:
