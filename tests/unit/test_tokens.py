@@ -81,6 +81,23 @@ def test_tokens_expired_token_is_refused(tokens: TokenService, clock: FakeClock)
         tokens.verify(old)
 
 
+def test_tokens_a_token_verified_before_still_expires(tokens: TokenService, clock: FakeClock) -> None:
+    token = tokens.issue(_user())
+    assert tokens.verify(token).user_id == "u-1"  # verified once, remembered
+    clock.advance(DAY + 60)
+
+    with pytest.raises(AuthenticationError, match="expired"):
+        tokens.verify(token)
+
+
+def test_tokens_tampering_with_a_verified_token_is_still_refused(tokens: TokenService) -> None:
+    token = tokens.issue(_user(Role.VIEWER))
+    assert tokens.verify(token).role is Role.VIEWER
+
+    with pytest.raises(AuthenticationError, match="not valid"):
+        tokens.verify(_tamper_role(token))
+
+
 def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
     return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}."
 

@@ -7,17 +7,23 @@ denylist (service-state table), never MongoDB: issued tokens keep working while 
 
 ``iat`` carries milliseconds: a password change revokes every token issued *before* it, and a
 token issued right after it in the same second must stay valid.
+
+A token whose signature and claims were verified once is remembered (keyed by the exact token
+string, so any other token, tampered or not, is verified in full); a remembered token still has
+its expiry and the denylist checked on every request.
 """
 
 from __future__ import annotations
 
 import math
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import jwt
+from cachetools import LRUCache
 
 from tradecore.domain.users import Principal, Role, User
 from tradecore.errors import AuthenticationError, ConfigurationError
@@ -27,6 +33,7 @@ ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti")
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least 256 bits
 SECONDS_PER_HOUR = 3600
+VERIFIED_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class TokenService:
             raise ConfigurationError(f"JWT_SECRET must be set and at least {MIN_SECRET_BYTES} bytes long")
         self._secret = secret
         self._denylist = denylist
+        self._verified: LRUCache[str, Principal] = LRUCache(maxsize=VERIFIED_CACHE_SIZE)
+        self._verified_lock = threading.Lock()
         self.lifetime_seconds = expiry_hours * SECONDS_PER_HOUR
         self._leeway = leeway_seconds
         self._clock = clock
@@ -87,6 +96,20 @@ class TokenService:
         """
         if not token:
             raise AuthenticationError("Authentication required: send a bearer token")
+        with self._verified_lock:
+            principal = self._verified.get(token)
+        if principal is None:
+            principal = self._decode(token)
+            with self._verified_lock:
+                self._verified[token] = principal
+        if principal.expires_at + self._leeway <= self._clock():
+            raise AuthenticationError("The token has expired; log in again")
+        if self._denylist.is_revoked(principal.token_id, principal.user_id, principal.issued_at):
+            raise AuthenticationError("The token has been revoked; log in again")
+        return principal
+
+    def _decode(self, token: str) -> Principal:
+        """Signature, algorithm and claims, checked by PyJWT; the principal they describe."""
         try:
             claims = jwt.decode(
                 token,
@@ -99,10 +122,7 @@ class TokenService:
             raise AuthenticationError("The token has expired; log in again") from None
         except jwt.InvalidTokenError:
             raise AuthenticationError("The token is not valid") from None
-        principal = _principal(claims)
-        if self._denylist.is_revoked(principal.token_id, principal.user_id, principal.issued_at):
-            raise AuthenticationError("The token has been revoked; log in again")
-        return principal
+        return _principal(claims)
 
     def revoke(self, principal: Principal) -> None:
         """Revoke one token until it would have expired anyway."""
