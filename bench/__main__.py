@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import bench
-from bench.result import Result, render_table
+from bench.result import Result, render_readme_table, render_table
 
 RESULTS = Path(__file__).with_name("results.json")
+README = Path(__file__).resolve().parent.parent / "README.md"
+TABLE_START, TABLE_END = "<!-- bench-table -->", "<!-- /bench-table -->"
 # handler modules live in functions/ (Lambda's CodeUri), as pytest's pythonpath has it
 FUNCTIONS = str(Path(__file__).resolve().parent.parent / "functions")
 if FUNCTIONS not in sys.path:
@@ -33,6 +35,15 @@ def _modules(selected: list[str]) -> list[str]:
             raise SystemExit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; have {', '.join(names)}")
         names = [name for name in names if name in wanted]
     return names
+
+
+def _update_readme(rows: list[dict[str, object]]) -> None:
+    """Keep the README's benchmark table equal to ``results.json``."""
+    text = README.read_text()
+    if TABLE_START in text and TABLE_END in text:
+        head, rest = text.split(TABLE_START, 1)
+        _, tail = rest.split(TABLE_END, 1)
+        README.write_text(f"{head}{TABLE_START}\n{render_readme_table(rows)}\n{TABLE_END}{tail}")
 
 
 def main(argv: list[str]) -> int:
@@ -56,6 +67,7 @@ def main(argv: list[str]) -> int:
         )
         + "\n"
     )
+    _update_readme([row for row in results.values() if row["name"] != "devstack_start_phases"])
     print(render_table(fresh))
     return 1 if any(result.passed is False for result in fresh) else 0
 

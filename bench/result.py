@@ -51,3 +51,25 @@ def render_table(results: Sequence[Result]) -> str:
         ok = {True: "yes", False: "NO", None: "-"}[r.passed]
         lines.append(f"| {r.name} | {r.value:.3g} {r.unit} | {target} | {ok} | {r.note} |")
     return "\n".join(lines)
+
+
+_README_ORDER = ("cold_import", "health", "gateway", "devstack", "exchange", "ai.", "auth")
+
+
+def render_readme_table(rows: Sequence[dict[str, object]]) -> str:
+    """The README's table of every recorded figure (``bench/results.json`` rows), grouped by area."""
+
+    def order(row: dict[str, object]) -> tuple[int, str]:
+        name = str(row["name"])
+        group = next((i for i, prefix in enumerate(_README_ORDER) if name.startswith(prefix)), len(_README_ORDER))
+        return group, name
+
+    lines = ["| benchmark | value | target | met |", "|---|---|---|---|"]
+    for row in sorted(rows, key=order):
+        value, unit, target = float(row["value"]), row["unit"], row.get("target")  # type: ignore[arg-type]
+        shown = f"{value:,.0f} {unit}" if value >= 1000 else f"{value:.3g} {unit}"
+        sign = "≤" if row.get("better", "lower") == "lower" else "≥"
+        goal = f"{sign} {float(target):g} {unit}" if target is not None else "-"  # type: ignore[arg-type]
+        met = {True: "yes", False: "**no**"}.get(row.get("passed"), "")  # type: ignore[call-overload]
+        lines.append(f"| {row['name']} | {shown} | {goal} | {met} |")
+    return "\n".join(lines)
