@@ -18,12 +18,16 @@ def _new_page(browser: Any) -> Any:
     return page
 
 
-def test_demo_user_logs_in_sees_health_and_a_live_socket(devstack: DevstackProcess, browser: Any) -> None:
-    page = _new_page(browser)
+def _submit_login(page: Any, devstack: DevstackProcess, password: str) -> None:
     page.goto(_dashboard(devstack))
     page.fill("input[name=email]", DEMO_EMAIL)
-    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def test_demo_user_logs_in_sees_health_and_a_live_socket(devstack: DevstackProcess, browser: Any) -> None:
+    page = _new_page(browser)
+    _submit_login(page, devstack, DEMO_PASSWORD)
 
     page.wait_for_selector("#app-view:not([hidden])")
     assert page.text_content("#who") == f"{DEMO_EMAIL} (admin)"
@@ -38,10 +42,7 @@ def test_demo_user_logs_in_sees_health_and_a_live_socket(devstack: DevstackProce
 
 def test_wrong_password_shows_the_error_and_its_trace_id(devstack: DevstackProcess, browser: Any) -> None:
     page = _new_page(browser)
-    page.goto(_dashboard(devstack))
-    page.fill("input[name=email]", DEMO_EMAIL)
-    page.fill("input[name=password]", "not-the-password")
-    page.click("button[type=submit]")
+    _submit_login(page, devstack, "not-the-password")
     page.wait_for_function("document.getElementById('login-error').textContent.length > 0")
     message = page.text_content("#login-error") or ""
     assert "trace" in message
@@ -51,10 +52,7 @@ def test_wrong_password_shows_the_error_and_its_trace_id(devstack: DevstackProce
 
 def test_logout_returns_to_the_login_form_and_revokes_the_token(devstack: DevstackProcess, browser: Any) -> None:
     page = _new_page(browser)
-    page.goto(_dashboard(devstack))
-    page.fill("input[name=email]", DEMO_EMAIL)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    _submit_login(page, devstack, DEMO_PASSWORD)
     page.wait_for_selector("#app-view:not([hidden])")
     token = page.evaluate("sessionStorage.getItem('tradecore.token')")
     page.click("#logout")

@@ -216,26 +216,14 @@ class BinanceExchange:
 
     def get_order(self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None) -> OrderResult:
         """One order by client id (preferred) or exchange id; NotFoundError when unknown."""
-        params: dict[str, Any] = {"symbol": symbol.upper()}
-        if client_order_id:
-            params["origClientOrderId"] = client_order_id
-        elif order_id is not None:
-            params["orderId"] = order_id
-        else:
-            raise InvalidInputError("get_order needs a client order id or an order id")
+        params = _order_reference("get_order", symbol, client_order_id, order_id)
         return mapping.order_result(self._retried("get_order", **params))
 
     def cancel_order(
         self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None
     ) -> OrderResult:
         """Cancel an open order (an OCO leg cancels its list); NotFoundError when not open."""
-        params: dict[str, Any] = {"symbol": symbol.upper()}
-        if client_order_id:
-            params["origClientOrderId"] = client_order_id
-        elif order_id is not None:
-            params["orderId"] = order_id
-        else:
-            raise InvalidInputError("cancel_order needs a client order id or an order id")
+        params = _order_reference("cancel_order", symbol, client_order_id, order_id)
         return mapping.order_result(self._retried("cancel_order", **params))
 
     def open_orders(self, symbol: str | None = None) -> list[OrderResult]:
@@ -280,3 +268,15 @@ class BinanceExchange:
 
     def close_listen_key(self, listen_key: str) -> None:
         self._retried("stream_close", listenKey=listen_key)
+
+
+def _order_reference(operation: str, symbol: str, client_order_id: str | None, order_id: int | None) -> dict[str, Any]:
+    """Binance's parameters naming one order: by client id (preferred) or by exchange id."""
+    params: dict[str, Any] = {"symbol": symbol.upper()}
+    if client_order_id:
+        params["origClientOrderId"] = client_order_id
+    elif order_id is not None:
+        params["orderId"] = order_id
+    else:
+        raise InvalidInputError(f"{operation} needs a client order id or an order id")
+    return params
