@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import pytest
@@ -107,7 +107,7 @@ def test_adapter_places_queries_and_cancels_in_decimal(exchange: BinanceExchange
     resting = exchange.place_order(
         OrderRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=D("0.001"), price=(price / 2) + D("0.004"))
     )
-    assert resting.price == ((price / 2) + D("0.004")).quantize(D("0.01"))
+    assert resting.price == ((price / 2) + D("0.004")).quantize(D("0.01"), ROUND_FLOOR)  # a BUY never pays more
     assert exchange.get_order("BTCUSDT", client_order_id=resting.client_order_id).status is OrderStatus.NEW
     assert [o.order_id for o in exchange.open_orders("BTCUSDT")] == [resting.order_id]
     assert exchange.cancel_order("BTCUSDT", client_order_id=resting.client_order_id).status is OrderStatus.CANCELED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import pytest
 from hypothesis import given
@@ -12,11 +12,13 @@ from tradecore.domain.order_math import (
     check_notional,
     check_price,
     check_quantity,
+    limit_price_rounding,
     prepare_order,
     quantity_for_quote,
     round_price,
     round_quantity,
     round_to_step,
+    stop_price_rounding,
 )
 from tradecore.domain.orders import OrderRequest, OrderType, Side, SymbolRules, TimeInForce
 from tradecore.errors import InvalidInputError
@@ -29,6 +31,14 @@ RULES = SymbolRules(
 )  # fmt: skip
 
 decimals = st.decimals(min_value=D("0.00001"), max_value=D("100000"), places=8, allow_nan=False, allow_infinity=False)
+# A grid whose origin (minPrice / minQty) is not a multiple of the step: Binance measures the grid
+# from the minimum, so rounding from zero would produce values the filter rejects.
+ODD_ORIGIN = SymbolRules(
+    symbol="ODDUSDT", base_asset="ODD", quote_asset="USDT", tick_size=D("0.1"), min_price=D("0.05"),
+    max_price=D("100000"), step_size=D("0.1"), min_qty=D("0.05"), max_qty=D("9000"), min_notional=D("0"),
+)  # fmt: skip
+off_tick_prices = st.decimals(min_value=D("0.05"), max_value=D("99999"), places=6, allow_nan=False)
+sides = st.sampled_from([Side.BUY, Side.SELL])
 steps = st.sampled_from([D("0.01"), D("0.001"), D("0.00001"), D("0.5"), D("1"), D("10")])
 
 
@@ -50,11 +60,55 @@ def test_rounded_values_are_on_the_grid_and_never_above(value: Decimal, step: De
     assert rounded <= value < rounded + step
 
 
-@given(decimals)
-def test_price_rounds_to_nearest_tick(value: Decimal) -> None:
-    price = round_price(value, RULES)
-    assert price % RULES.tick_size == 0
-    assert abs(price - value) <= RULES.tick_size / 2
+@given(off_tick_prices, sides, st.sampled_from([RULES, ODD_ORIGIN]))
+def test_limit_price_rounds_against_the_user_and_onto_the_filter_grid(
+    value: Decimal, side: Side, rules: SymbolRules
+) -> None:
+    price = round_price(value, rules, limit_price_rounding(side))
+    if side is Side.BUY:
+        assert value - rules.tick_size < price <= value  # never pay more than the limit
+    else:
+        assert value <= price < value + rules.tick_size  # never sell below the limit
+    assert (price - rules.min_price) % rules.tick_size == 0
+    check_price(price, rules)  # a rounded price always passes the filter it was rounded for
+
+
+@pytest.mark.parametrize(("side", "asked", "expected"), [
+    (Side.BUY, D("65000.129"), D("65000.12")),
+    (Side.SELL, D("65000.121"), D("65000.13")),
+    (Side.BUY, D("65000.12"), D("65000.12")),
+])  # fmt: skip
+def test_limit_price_rounding_by_side(side: Side, asked: Decimal, expected: Decimal) -> None:
+    assert round_price(asked, RULES, limit_price_rounding(side)) == expected
+
+
+@pytest.mark.parametrize(("side", "order_type", "direction"), [
+    (Side.BUY, OrderType.STOP_LOSS_LIMIT, ROUND_CEILING),
+    (Side.SELL, OrderType.STOP_LOSS_LIMIT, ROUND_FLOOR),
+    (Side.BUY, OrderType.TAKE_PROFIT_LIMIT, ROUND_FLOOR),
+    (Side.SELL, OrderType.TAKE_PROFIT_LIMIT, ROUND_CEILING),
+])  # fmt: skip
+def test_stop_price_never_triggers_earlier_than_asked(side: Side, order_type: OrderType, direction: str) -> None:
+    assert stop_price_rounding(side, order_type) == direction
+
+
+def test_prepared_stop_loss_sell_rounds_its_limit_up_and_its_stop_down() -> None:
+    prepared = prepare_order(
+        OrderRequest(
+            "BTCUSDT", Side.SELL, OrderType.STOP_LOSS_LIMIT, quantity=D("0.001"), price=D("59000.001"),
+            stop_price=D("59500.009"),
+        ),
+        RULES,
+        None,
+    )  # fmt: skip
+    assert (prepared.price, prepared.stop_price) == (D("59000.01"), D("59500.00"))
+
+
+@given(st.decimals(min_value=D("0.05"), max_value=D("9000"), places=6, allow_nan=False))
+def test_quantity_rounding_uses_the_filter_grid(value: Decimal) -> None:
+    qty = round_quantity(value, ODD_ORIGIN)
+    assert value - ODD_ORIGIN.step_size < qty <= value
+    check_quantity(qty, ODD_ORIGIN)
 
 
 @given(decimals)
@@ -91,7 +145,8 @@ def test_prepare_limit_order_rounds_and_defaults_gtc() -> None:
     prepared = prepare_order(
         OrderRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=D("0.0012345"), price=D("65000.129")), RULES, None
     )
-    assert (prepared.quantity, prepared.price, prepared.time_in_force) == (D("0.00123"), D("65000.13"), TimeInForce.GTC)
+    # the BUY limit rounds down: never pay more than asked
+    assert (prepared.quantity, prepared.price, prepared.time_in_force) == (D("0.00123"), D("65000.12"), TimeInForce.GTC)
 
 
 def test_prepare_rejects_a_market_order_below_min_notional_at_the_reference_price() -> None:
@@ -113,12 +168,14 @@ def test_prepare_rejects_incomplete_or_mismatched_requests(request_: OrderReques
 
 @given(
     st.decimals(min_value=D("10"), max_value=D("100000"), places=2),
-    st.decimals(min_value=D("1000"), max_value=D("200000"), places=2),
+    st.decimals(min_value=D("1000"), max_value=D("200000"), places=5),
+    sides,
 )
-def test_prepared_orders_always_pass_every_filter(quote: Decimal, price: Decimal) -> None:
+def test_prepared_orders_always_pass_every_filter(quote: Decimal, price: Decimal, side: Side) -> None:
     qty = quantity_for_quote(quote, price, RULES)
-    request = OrderRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=qty, price=price)
-    if qty < RULES.min_qty or qty * price < RULES.min_notional:  # too small after rounding down
+    request = OrderRequest("BTCUSDT", side, OrderType.LIMIT, quantity=qty, price=price)
+    rounded = round_price(price, RULES, limit_price_rounding(side))
+    if qty < RULES.min_qty or qty * rounded < RULES.min_notional:  # too small after rounding
         with pytest.raises(InvalidInputError):
             prepare_order(request, RULES, None)
         return
@@ -127,4 +184,5 @@ def test_prepared_orders_always_pass_every_filter(quote: Decimal, price: Decimal
     assert prepared.quantity is not None
     check_price(prepared.price, RULES)
     check_quantity(prepared.quantity, RULES)
+    assert prepared.price <= price if side is Side.BUY else prepared.price >= price
     assert prepared.price * prepared.quantity <= quote + RULES.tick_size * prepared.quantity

@@ -4,39 +4,71 @@ Pure Decimal functions. An order is normalised and checked here *before* it leav
 exchange never has to reject it for a filter we could have known about; a failure raises
 :class:`InvalidInputError` naming the Binance filter (``PRICE_FILTER``, ``LOT_SIZE``,
 ``MARKET_LOT_SIZE``, ``NOTIONAL``).
+
+Rounding is conservative and side-aware: a BUY limit rounds down and a SELL limit rounds up
+(never worse than the user's limit), a stop rounds so it never triggers earlier than asked, and
+quantities round down. Rounding and checking share one grid origin (the filter's minimum).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from tradecore.domain.orders import OrderRequest, OrderType, SymbolRules, TimeInForce
+from tradecore.domain.orders import OrderRequest, OrderType, Side, SymbolRules, TimeInForce
 from tradecore.errors import InvalidInputError
 
 _ZERO = Decimal(0)
 
 
-def round_to_step(value: Decimal, step: Decimal, rounding: str = ROUND_DOWN) -> Decimal:
-    """``value`` as a whole multiple of ``step`` (a step of 0 means "no constraint").
+def round_to_step(value: Decimal, step: Decimal, rounding: str = ROUND_FLOOR, origin: Decimal = _ZERO) -> Decimal:
+    """``value`` on the grid ``origin + k * step`` (a step of 0 means "no constraint").
 
-    Exact in Decimal: ``round_to_step(Decimal("1.23456"), Decimal("0.01"))`` is ``Decimal("1.23")``.
+    Binance's filters measure the grid from the filter's minimum (``(price - minPrice) %
+    tickSize == 0``), so rounding uses the same origin as checking and a rounded value always
+    passes the check. Exact in Decimal: ``round_to_step(Decimal("1.23456"), Decimal("0.01"))``
+    is ``Decimal("1.23")``. The default rounds down (towards minus infinity).
     """
     if step <= _ZERO:
         return value
-    multiple = (value / step).quantize(Decimal(1), rounding=rounding)
-    return multiple * step
+    multiple = ((value - origin) / step).quantize(Decimal(1), rounding=rounding)
+    return origin + multiple * step
 
 
-def round_price(price: Decimal, rules: SymbolRules, rounding: str = ROUND_HALF_UP) -> Decimal:
-    """The price on the symbol's tick grid (nearest tick by default)."""
-    return round_to_step(price, rules.tick_size, rounding)
+def limit_price_rounding(side: Side) -> str:
+    """BUY rounds down, SELL rounds up: never pay more, nor sell for less, than the user's limit."""
+    return ROUND_FLOOR if side is Side.BUY else ROUND_CEILING
+
+
+def stop_price_rounding(side: Side, order_type: OrderType) -> str:
+    """The direction that never triggers earlier than asked.
+
+    A stop-loss BUY triggers when the price rises to the stop (round up), a stop-loss SELL when
+    it falls to it (round down); take-profit triggers the other way round, so it rounds the
+    other way.
+    """
+    rises_to_trigger = (side is Side.BUY) == (order_type is OrderType.STOP_LOSS_LIMIT)
+    return ROUND_CEILING if rises_to_trigger else ROUND_FLOOR
+
+
+def round_price(price: Decimal, rules: SymbolRules, rounding: str) -> Decimal:
+    """The price on the symbol's tick grid (measured from ``min_price``), in the given direction."""
+    return round_to_step(price, rules.tick_size, rounding, rules.min_price)
+
+
+def _lot_grid(rules: SymbolRules, market: bool) -> tuple[str, Decimal, Decimal, Decimal]:
+    """(filter name, step, minimum, maximum) of the lot filter that applies: one grid for both
+    rounding and checking."""
+    if market and rules.market_step_size:
+        min_qty = rules.market_min_qty if rules.market_min_qty is not None else rules.min_qty
+        return "MARKET_LOT_SIZE", rules.market_step_size, min_qty, rules.market_max_qty or rules.max_qty
+    return "LOT_SIZE", rules.step_size, rules.min_qty, rules.max_qty
 
 
 def round_quantity(quantity: Decimal, rules: SymbolRules, *, market: bool = False) -> Decimal:
-    """The quantity on the lot step grid, always rounded down (never buy more than asked)."""
-    step = rules.market_step_size if market and rules.market_step_size else rules.step_size
-    return round_to_step(quantity, step, ROUND_DOWN)
+    """The quantity on the lot step grid (measured from ``minQty``), always rounded down."""
+    _, step, min_qty, _ = _lot_grid(rules, market)
+    return round_to_step(quantity, step, ROUND_FLOOR, min_qty)
 
 
 def _fail(symbol: str, filter_name: str, message: str) -> InvalidInputError:
@@ -59,10 +91,7 @@ def check_price(price: Decimal, rules: SymbolRules) -> None:
 
 def check_quantity(quantity: Decimal, rules: SymbolRules, *, market: bool = False) -> None:
     """Raise unless ``quantity`` is within the lot limits and on the step grid (LOT_SIZE)."""
-    name = "MARKET_LOT_SIZE" if market and rules.market_step_size is not None else "LOT_SIZE"
-    step = rules.market_step_size if name == "MARKET_LOT_SIZE" and rules.market_step_size else rules.step_size
-    min_qty = rules.market_min_qty if market and rules.market_min_qty is not None else rules.min_qty
-    max_qty = rules.market_max_qty if market and rules.market_max_qty else rules.max_qty
+    name, step, min_qty, max_qty = _lot_grid(rules, market)
     if quantity <= _ZERO:
         raise _fail(rules.symbol, name, "quantity must be positive")
     if quantity < min_qty:
@@ -82,7 +111,7 @@ def check_notional(notional: Decimal, rules: SymbolRules) -> None:
 
 
 def prepare_order(request: OrderRequest, rules: SymbolRules, reference_price: Decimal | None) -> OrderRequest:
-    """The order rounded onto the symbol's grids and checked against every filter.
+    """The order rounded onto the symbol's grids (conservatively, see the module) and checked.
 
     ``reference_price`` (the last price) values MARKET orders for the notional check; it may be
     None for limit orders. Raises :class:`InvalidInputError` naming the filter that fails, or
@@ -98,14 +127,14 @@ def prepare_order(request: OrderRequest, rules: SymbolRules, reference_price: De
         raise InvalidInputError(f"a {request.type} order needs a price and a quantity")
     if request.type.has_stop_price and request.stop_price is None:
         raise InvalidInputError(f"a {request.type} order needs a stop price")
-    price = round_price(request.price, rules)
+    price = round_price(request.price, rules, limit_price_rounding(request.side))
     quantity = round_quantity(request.quantity, rules)
     check_price(price, rules)
     check_quantity(quantity, rules)
     check_notional(price * quantity, rules)
     stop_price = None
     if request.type.has_stop_price and request.stop_price is not None:
-        stop_price = round_price(request.stop_price, rules)
+        stop_price = round_price(request.stop_price, rules, stop_price_rounding(request.side, request.type))
         check_price(stop_price, rules)
     time_in_force = None if request.type is OrderType.LIMIT_MAKER else (request.time_in_force or TimeInForce.GTC)
     return replace(request, price=price, quantity=quantity, stop_price=stop_price, time_in_force=time_in_force)
@@ -138,4 +167,4 @@ def quantity_for_quote(quote: Decimal, price: Decimal, rules: SymbolRules) -> De
 
 def ceil_to_step(value: Decimal, step: Decimal) -> Decimal:
     """``value`` rounded up to the step grid (e.g. the smallest quantity meeting a notional)."""
-    return round_to_step(value, step, ROUND_UP)
+    return round_to_step(value, step, ROUND_CEILING)
