@@ -68,6 +68,24 @@ def test_every_analysis_is_stored_with_its_metadata_and_reused(
     assert _collection(private_mongo_server).count_documents({}) == 1
 
 
+def test_a_stored_analysis_answers_only_the_same_market_state(
+    container: Container, settings: Settings, private_mongo_server: MongoServer, load_event: Any, lambda_context: Any
+) -> None:
+    # GIVEN an uptrend's analysis stored, WHEN a fresh instance is asked about a downtrend with the
+    # same open times THEN the stored Long is not reused: the downtrend gets its own analysis
+    event = load_event("ai_analyze")
+    status, up, _ = invoke(ai_app, analyze_event(event, analyze_body(count=80, kind="up")), lambda_context)
+    assert status == 200, up
+    ai_app.app.state.container = bootstrap(settings, broadcaster=RecordingBroadcaster())
+    status, down, _ = invoke(ai_app, analyze_event(event, analyze_body(count=80, kind="down")), lambda_context)
+    assert status == 200, down
+    assert up["candle_time"] == down["candle_time"]
+    assert (up["signal"], down["signal"], down["source"]) == ("Long", "Short", "technical")
+    docs = {doc["_id"]: doc for doc in _collection(private_mongo_server).find()}
+    assert set(docs) == {up["analysis_id"], down["analysis_id"]}
+    assert len({doc["input_digest"] for doc in docs.values()}) == 2
+
+
 def test_queue_fills_while_mongodb_is_down_and_flushes_when_back(
     container: Container, private_mongo_server: MongoServer, load_event: Any, lambda_context: Any
 ) -> None:

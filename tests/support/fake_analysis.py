@@ -33,13 +33,16 @@ class FakeAnalysisStore:
             self.records.update({r.analysis_id: r for r in new})
         return len(new)
 
-    def newest(self, symbol: str, timeframe: str, candle_time: int, not_before: datetime) -> AnalysisRecord | None:
+    def newest(
+        self, symbol: str, timeframe: str, candle_time: int, input_digest: str, not_before: datetime
+    ) -> AnalysisRecord | None:
         self._check()
         self.lookups += 1
         matches = [
             r
             for r in self.records.values()
-            if (r.symbol, r.timeframe, r.candle_time) == (symbol, timeframe, candle_time) and r.timestamp >= not_before
+            if (r.symbol, r.timeframe, r.candle_time, r.input_digest) == (symbol, timeframe, candle_time, input_digest)
+            and r.timestamp >= not_before
         ]
         return max(matches, key=lambda r: r.timestamp) if matches else None
 

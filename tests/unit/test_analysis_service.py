@@ -94,6 +94,40 @@ def test_repeat_is_served_from_cache_and_a_newer_candle_is_analysed_afresh() -> 
     assert llm.calls == 2
 
 
+def test_same_open_times_with_other_values_are_analysed_afresh() -> None:
+    # GIVEN an uptrend analysed and cached, WHEN a downtrend with the very same open times arrives
+    # THEN it gets its own analysis, not the uptrend's cached Long
+    service = _service()
+    up = _analyze(service, _rows("up"))
+    down = _analyze(service, _rows("down"))
+    assert up.candle_time == down.candle_time
+    assert (up.signal, down.signal) == (Signal.LONG, Signal.SHORT)
+    assert down.analysis_id != up.analysis_id
+    assert down.source is Source.TECHNICAL
+    assert down.input_digest != up.input_digest
+    assert _analyze(service, _rows("down")).analysis_id == down.analysis_id
+
+
+def test_other_timeframe_values_and_client_indicators_are_part_of_the_key() -> None:
+    llm = ScriptedLlm()
+    service = _service(llm)
+    first = _analyze(service, other_timeframes={"4h": _rows("up")})
+    assert _analyze(service, other_timeframes={"4h": _rows("up")}).analysis_id == first.analysis_id
+    assert _analyze(service, other_timeframes={"4h": _rows("down")}).analysis_id != first.analysis_id
+    with_extra = _analyze(service, other_timeframes={"4h": _rows("up")}, client_indicators={"funding": 0.01})
+    assert with_extra.analysis_id != first.analysis_id
+    assert llm.calls == 3
+
+
+def test_a_stored_analysis_of_another_market_state_is_not_reused() -> None:
+    store = FakeAnalysisStore()
+    up = _analyze(_service(ScriptedLlm(), store), _rows("up"))
+    llm = ScriptedLlm()
+    down = _analyze(_service(llm, store), _rows("down"))
+    assert (down.analysis_id != up.analysis_id, down.source, llm.calls) == (True, Source.LLM, 1)
+    assert store.lookups == 2
+
+
 def test_stored_analysis_is_reused_by_a_fresh_instance() -> None:
     store = FakeAnalysisStore()
     first = _analyze(_service(ScriptedLlm(), store))

@@ -166,8 +166,10 @@ class AnalysisStore(Protocol):
         """Insert all, skipping ids already stored (idempotent); returns how many were new."""
         ...
 
-    def newest(self, symbol: str, timeframe: str, candle_time: int, not_before: datetime) -> AnalysisRecord | None:
-        """The newest analysis for this closed candle stored at or after ``not_before``."""
+    def newest(
+        self, symbol: str, timeframe: str, candle_time: int, input_digest: str, not_before: datetime
+    ) -> AnalysisRecord | None:
+        """The newest analysis for this closed candle and market state (digest) stored at or after ``not_before``."""
         ...
 
 

@@ -51,14 +51,18 @@ class MongoAnalysisStore:
                 return int(exc.details.get("nInserted", 0))
             return len(result.inserted_ids)
 
-    def newest(self, symbol: str, timeframe: str, candle_time: int, not_before: datetime) -> AnalysisRecord | None:
-        """The newest analysis of this closed candle stored since ``not_before``, if any."""
+    def newest(
+        self, symbol: str, timeframe: str, candle_time: int, input_digest: str, not_before: datetime
+    ) -> AnalysisRecord | None:
+        """The newest analysis of this closed candle and market state stored since ``not_before``, if any."""
         with translate_errors("read analyses"):
             doc = self._collection.find_one(
                 {
                     "symbol": symbol,
                     "timeframe": timeframe,
                     "candle_time": candle_time,
+                    # served by the symbol+timestamp index; the digest only filters what it finds
+                    "input_digest": input_digest,
                     "timestamp": {"$gte": not_before},
                 },
                 sort=[("timestamp", DESCENDING)],

@@ -30,6 +30,8 @@ class AnalysisRecord:
     indicators: IndicatorsByTimeframe
     timestamp: datetime
     trace_id: str | None
+    # digest of the market state analysed (see domain.analysis_digest); "" for analyses older than it
+    input_digest: str = ""
 
     def as_cached(self) -> AnalysisRecord:
         return replace(self, source=Source.CACHE)
@@ -50,6 +52,7 @@ class AnalysisRecord:
             "indicators": self.indicators,
             "timestamp": self.timestamp,
             "trace_id": self.trace_id,
+            "input_digest": self.input_digest,
             "metadata": {
                 "model_version": self.model_version,
                 "processing_time_ms": self.processing_time_ms,
@@ -76,6 +79,7 @@ class AnalysisRecord:
             indicators=doc.get("indicators") or {},
             timestamp=doc["timestamp"],
             trace_id=doc.get("trace_id"),
+            input_digest=doc.get("input_digest") or "",
         )
 
     def to_response(self, processing_time_ms: float) -> dict[str, Any]:

@@ -7,6 +7,7 @@ the checks below). Checks name the offending field the way the request spelled i
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,26 +59,37 @@ class CandleSeries:
     def last_open_time(self) -> int:
         return int(self.open_time[-1])
 
-    def last_closed_open_time(self, now_ms: int) -> int:
-        """Open time of the newest candle that has closed by ``now_ms`` (the series' last if none is open)."""
+    def last_closed_index(self, now_ms: int) -> int:
+        """Index of the newest candle that has closed by ``now_ms`` (the series' last if none has)."""
         length = TIMEFRAME_MS[self.timeframe]
-        closed = self.open_time[self.open_time + length <= now_ms]
-        return int(closed[-1]) if closed.size else self.last_open_time
+        closed = np.flatnonzero(self.open_time + length <= now_ms)
+        return int(closed[-1]) if closed.size else len(self) - 1
+
+    def last_closed_open_time(self, now_ms: int) -> int:
+        """Open time of the newest candle that has closed by ``now_ms`` (the series' last if none has)."""
+        return int(self.open_time[self.last_closed_index(now_ms)])
+
+    def candle(self, index: int) -> tuple[int, float, float, float, float, float]:
+        """Candle ``index`` as (open_time, open, high, low, close, volume)."""
+        return (
+            int(self.open_time[index]),
+            float(self.open[index]),
+            float(self.high[index]),
+            float(self.low[index]),
+            float(self.close[index]),
+            float(self.volume[index]),
+        )
+
+    def fingerprint(self) -> bytes:
+        """A hash of every candle's values: equal only for identical series (indicator cache key)."""
+        digest = hashlib.blake2b(digest_size=16)
+        for array in (self.open_time, self.open, self.high, self.low, self.close, self.volume):
+            digest.update(array.tobytes())
+        return digest.digest()
 
     def recent(self, count: int) -> list[tuple[int, float, float, float, float, float]]:
         """The last ``count`` candles as plain tuples (for prompts and logs)."""
-        start = max(0, len(self) - count)
-        return [
-            (
-                int(self.open_time[i]),
-                float(self.open[i]),
-                float(self.high[i]),
-                float(self.low[i]),
-                float(self.close[i]),
-                float(self.volume[i]),
-            )
-            for i in range(start, len(self))
-        ]
+        return [self.candle(i) for i in range(max(0, len(self) - count), len(self))]
 
 
 def check_timeframe(timeframe: str, field: str) -> None:

@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from tradecore.domain.analysis_digest import input_digest
 from tradecore.domain.analysis_record import AnalysisRecord
 from tradecore.domain.candles import CandleSeries, build_series, check_symbol, check_timeframe
 from tradecore.domain.indicators import MIN_CANDLES, Indicators, clean, compute_indicators
@@ -39,6 +40,15 @@ class AnalysisRequest:
     candles: CandleRows
     other_timeframes: Mapping[str, CandleRows] = field(default_factory=dict)
     client_indicators: Mapping[str, Any] = field(default_factory=dict)
+
+
+class _Key(NamedTuple):
+    """What makes two requests the same question (DESIGN: symbol, timeframe, last closed candle)."""
+
+    symbol: str
+    timeframe: str
+    candle_time: int
+    digest: str  # the market state of that candle (domain.analysis_digest)
 
 
 @dataclass(frozen=True)
@@ -79,15 +89,18 @@ class AnalysisService:
         """
         started = time.perf_counter()
         view = self._view(request)
-        candle_time = view.series[view.timeframe].last_closed_open_time(int(self._clock() * 1000))
-        key = (view.symbol, view.timeframe, candle_time)
+        now_ms = int(self._clock() * 1000)
+        candle_time = view.series[view.timeframe].last_closed_open_time(now_ms)
+        # the candle's open time alone would answer another market's values with a cached signal
+        digest = input_digest(view.series, view.client_indicators, now_ms)
+        key = _Key(view.symbol, view.timeframe, candle_time, digest)
         if self.pending.depth:
             self.pending.flush_in_background()
         cached = self._analyses.get(key)
         if cached is not None:
             analysis_metrics.record_request(Source.CACHE)
             return cached.as_cached()
-        record, shared = self._flight.run(key, lambda: self._fresh(view, candle_time, deadline, started))
+        record, shared = self._flight.run(key, lambda: self._fresh(view, key, deadline, started))
         analysis_metrics.record_request(Source.CACHE if shared else record.source)
         return record
 
@@ -112,17 +125,17 @@ class AnalysisService:
         return MarketView(request.symbol, request.timeframe, series, indicators, dict(request.client_indicators))
 
     def _indicators_of(self, symbol: str, series: CandleSeries) -> Indicators:
-        key = (symbol, series.timeframe, series.last_open_time)
+        key = (symbol, series.timeframe, series.fingerprint())  # every value counts, not just the times
         values = self._indicators.get(key)
         if values is None:
             values = compute_indicators(series)
             self._indicators.put(key, values)
         return values
 
-    def _fresh(self, view: MarketView, candle_time: int, deadline: float, started: float) -> AnalysisRecord:
-        stored = self._newest_stored(view, candle_time)
+    def _fresh(self, view: MarketView, key: _Key, deadline: float, started: float) -> AnalysisRecord:
+        stored = self._newest_stored(key)
         if stored is not None:
-            self._analyses.put((view.symbol, view.timeframe, candle_time), stored)
+            self._analyses.put(key, stored)
             return stored.as_cached()
         verdict = self._decide(view, deadline)
         record = AnalysisRecord(
@@ -130,7 +143,7 @@ class AnalysisService:
             symbol=view.symbol,
             timeframe=view.timeframe,
             timeframes=tuple(view.series),
-            candle_time=candle_time,
+            candle_time=key.candle_time,
             signal=verdict.signal,
             confidence=verdict.confidence,
             reasoning=verdict.reasoning,
@@ -141,19 +154,20 @@ class AnalysisService:
             indicators={timeframe: clean(values) for timeframe, values in view.indicators.items()},
             timestamp=datetime.fromtimestamp(self._clock(), UTC),
             trace_id=current_trace_id(),
+            input_digest=key.digest,
         )
         self._persist(record)
-        self._analyses.put((view.symbol, view.timeframe, candle_time), record)
+        self._analyses.put(key, record)
         self._broadcast(record)
         analysis_metrics.record_analysis(record.source, record.confidence)
         return record
 
-    def _newest_stored(self, view: MarketView, candle_time: int) -> AnalysisRecord | None:
+    def _newest_stored(self, key: _Key) -> AnalysisRecord | None:
         if self.pending.store_down or self._policy.analysis_ttl_seconds <= 0:
             return None
         not_before = datetime.fromtimestamp(self._clock(), UTC) - timedelta(seconds=self._policy.analysis_ttl_seconds)
         try:
-            return self._store.newest(view.symbol, view.timeframe, candle_time, not_before)
+            return self._store.newest(key.symbol, key.timeframe, key.candle_time, key.digest, not_before)
         except DependencyUnavailableError:
             logger.warning("stored analyses unreachable; analysing afresh")
             self.pending.store_down = True
