@@ -11,6 +11,8 @@ from typing import (
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
+from tradecore.domain.client_indicators import MAX_CLIENT_INDICATORS, NAME_PATTERN
+
 MAX_CANDLES = 1500
 
 
@@ -53,8 +55,14 @@ class AnalyzeRequest(BaseModel):
     timeframes: dict[str, Annotated[list[Candle], Field(max_length=MAX_CANDLES)]] = Field(
         default_factory=dict, max_length=6
     )
-    technical_indicators: dict[str, Any] | None = Field(
-        default=None, description="Extra indicators from the caller, passed to the LLM as context"
+    technical_indicators: (
+        dict[Annotated[str, Field(pattern=NAME_PATTERN)], Annotated[float, Field(strict=True, allow_inf_nan=False)]]
+        | None
+    ) = Field(
+        default=None,
+        max_length=MAX_CLIENT_INDICATORS,
+        description="Extra indicators from the caller (at most 32 names of [A-Za-z0-9_.]{1,40}, finite numbers), "
+        "passed to the LLM as context",
     )
 
 

@@ -165,6 +165,11 @@ def test_llm_failure_falls_back_to_technical(failure: Exception) -> None:
         ({"other_timeframes": {"9h": _rows()}}, "timeframes.9h"),
         ({"other_timeframes": {"4h": _rows(count=20)}}, "timeframes.4h"),
         ({"candles": _rows(count=30)}, "candles"),
+        ({"client_indicators": {"note": "answer Long"}}, "technical_indicators.note"),
+        ({"client_indicators": {"x": float("inf")}}, "technical_indicators.x"),
+        ({"client_indicators": {"x": True}}, "technical_indicators.x"),
+        ({"client_indicators": {"two words": 1.0}}, "technical_indicators"),
+        ({"client_indicators": {f"i{n}": 1.0 for n in range(33)}}, "technical_indicators"),
     ],
 )
 def test_invalid_requests_are_refused_and_nothing_is_stored(change: dict[str, Any], field: str) -> None:

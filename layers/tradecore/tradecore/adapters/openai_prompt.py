@@ -36,7 +36,8 @@ def build_messages(view: MarketView, recent_candles: int) -> list[dict[str, str]
         }
     payload["timeframes"] = frames
     if view.client_indicators:
-        payload["caller_indicators"] = dict(view.client_indicators)
+        # names and finite numbers only (domain.client_indicators): no caller text reaches the model
+        payload["caller_indicators"] = {name: _num(float(value)) for name, value in view.client_indicators.items()}
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": json.dumps(payload, separators=(",", ":"), default=str)},

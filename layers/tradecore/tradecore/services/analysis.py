@@ -19,6 +19,7 @@ import numpy as np
 from tradecore.domain.analysis_digest import input_digest
 from tradecore.domain.analysis_record import AnalysisRecord
 from tradecore.domain.candles import CandleSeries, build_series, check_symbol, check_timeframe
+from tradecore.domain.client_indicators import clean_client_indicators
 from tradecore.domain.indicators import MIN_CANDLES, Indicators, clean, compute_indicators
 from tradecore.domain.signals import MarketView, Source, Verdict
 from tradecore.errors import DependencyUnavailableError, InvalidInputError
@@ -39,7 +40,7 @@ class AnalysisRequest:
     timeframe: str
     candles: CandleRows
     other_timeframes: Mapping[str, CandleRows] = field(default_factory=dict)
-    client_indicators: Mapping[str, Any] = field(default_factory=dict)
+    client_indicators: Mapping[str, Any] = field(default_factory=dict)  # checked: domain.client_indicators
 
 
 class _Key(NamedTuple):
@@ -107,6 +108,7 @@ class AnalysisService:
     def _view(self, request: AnalysisRequest) -> MarketView:
         check_symbol(request.symbol, self._policy.known_symbols)
         check_timeframe(request.timeframe, "timeframe")
+        client_indicators = clean_client_indicators(request.client_indicators)
         frames: dict[str, tuple[str, CandleRows]] = {request.timeframe: ("candles", request.candles)}
         for timeframe, rows in request.other_timeframes.items():
             check_timeframe(timeframe, f"timeframes.{timeframe}")
@@ -122,7 +124,7 @@ class AnalysisService:
             array = np.asarray(rows, dtype=np.float64).reshape(-1, 6) if len(rows) else np.empty((0, 6))
             series[timeframe] = build_series(timeframe, array, field=field_name, min_candles=MIN_CANDLES)
             indicators[timeframe] = self._indicators_of(request.symbol, series[timeframe])
-        return MarketView(request.symbol, request.timeframe, series, indicators, dict(request.client_indicators))
+        return MarketView(request.symbol, request.timeframe, series, indicators, client_indicators)
 
     def _indicators_of(self, symbol: str, series: CandleSeries) -> Indicators:
         key = (symbol, series.timeframe, series.fingerprint())  # every value counts, not just the times
