@@ -36,7 +36,7 @@ class _Peer:
 def _timed(uri: str) -> tuple[float, int]:
     from trade import app as trade_app
 
-    settings = load_settings(mongodb_uri=uri, jwt_secret="b" * 32, inter_service_token="t" * 32)
+    settings = load_settings(mongodb_uri=uri, jwt_secret="b" * 32, inter_service_token="t" * 32, health_cache_seconds=0)
     trade_app.app.state.container = bootstrap(settings, ai_health_probe=_Peer("ai"), exchange_probe=_Peer("binance"))
     timings, status = [], 0
     with contextlib.redirect_stdout(io.StringIO()):  # EMF metrics: not what we measure

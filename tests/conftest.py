@@ -68,6 +68,7 @@ def make_settings() -> Callable[..., Settings]:
             "jwt_secret": TEST_JWT_SECRET,
             "inter_service_token": TEST_SERVICE_TOKEN,
             "mongodb_server_selection_timeout_ms": 500,
+            "health_cache_seconds": 0,  # tests watch health change from one call to the next
         }
         values.update(overrides)
         return load_settings(**values)

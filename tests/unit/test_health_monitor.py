@@ -12,7 +12,7 @@ from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
 from tradecore.errors import DependencyUnavailableError
-from tradecore.services.health import ExchangeProbe, check_health
+from tradecore.services.health import ExchangeProbe, HealthCheck, check_health
 from tradecore.services.health_monitor import monitor_health
 
 
@@ -138,3 +138,15 @@ def test_exchange_probe_reports_the_mode_and_the_failure() -> None:
         PingExchange(DependencyUnavailableError("Binance is unavailable", dependency="binance")), "mainnet"
     ).check()  # type: ignore[arg-type]
     assert (failing.status, failing.detail) == (HealthStatus.DOWN, "Binance is unavailable")
+
+
+def test_health_check_reuses_a_fresh_report_then_checks_again() -> None:
+    now = [100.0]
+    mongodb = Probe("mongodb", HealthStatus.OK)
+    health = HealthCheck("core", [mongodb], CRITICAL, ttl_seconds=5, clock=lambda: now[0])
+    assert health.report().status is HealthStatus.OK
+    mongodb.status = HealthStatus.DOWN
+    now[0] += 4
+    assert health.report().status is HealthStatus.OK  # within the TTL: the same answer
+    now[0] += 2
+    assert health.report().status is HealthStatus.DOWN

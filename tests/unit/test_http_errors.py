@@ -34,6 +34,7 @@ def raise_error(kind: str) -> None:
         "down": errors.DependencyUnavailableError("MongoDB is unavailable", dependency="mongodb"),
         "rejected": errors.InsufficientFundsError(exchange_code=-2010, reason="Account has insufficient balance"),
         "bug": RuntimeError("connection string mongodb://admin:hunter2@db"),
+        "operational": errors.OperationalError("Unexpected Binance error -1000: internal detail"),
     }[kind]
 
 
@@ -52,6 +53,7 @@ client = TestClient(app, raise_server_exceptions=False)
         ("down", 503, "dependency_unavailable"),
         ("rejected", 422, "insufficient_funds"),
         ("bug", 500, "internal_error"),
+        ("operational", 500, "operational_error"),
     ],
 )
 def test_each_error_kind_maps_to_its_status_and_code(kind: str, status: int, code: str) -> None:
@@ -69,6 +71,12 @@ def test_an_unexpected_exception_leaks_nothing() -> None:
     assert "hunter2" not in body
     assert "RuntimeError" not in body
     assert "Traceback" not in body
+
+
+def test_a_deliberate_500_keeps_its_detail_in_the_log_only() -> None:
+    body = client.get("/raise/operational").json()
+    assert body["error"]["message"] == errors.OperationalError.default_message
+    assert "internal detail" not in str(body)
 
 
 def test_rate_limited_carries_retry_after() -> None:

@@ -19,6 +19,7 @@ from tradecore.adapters.connections import DynamoConnectionRegistry
 from tradecore.config import Settings
 from tradecore.domain.realtime import MessageType
 from tradecore.domain.users import Role
+from tradecore.errors import DependencyUnavailableError
 from tradecore.services.fanout import Fanout
 from ws import app as ws_app
 
@@ -144,3 +145,50 @@ def test_disconnect_removes_the_connection(ws: Any, load_event: Callable[[str], 
     _connect(load_event, container.token_service.issue(add_user(container, Role.VIEWER)), "TXAnzc9goAMCJqA=")
     assert ws_app.handler(load_event("ws_disconnect"), None)["statusCode"] == 200
     assert registry.get("TXAnzc9goAMCJqA=") is None
+
+
+class FlakySender(RecordingSender):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attempted: set[str] = set()
+
+    def send(self, connection_id: str, message_type: MessageType, data: dict[str, Any], trace_id: str | None) -> bool:
+        self.attempted.add(connection_id)
+        if connection_id.startswith("c-throttled"):
+            raise DependencyUnavailableError("throttled", dependency="websocket")
+        return super().send(connection_id, message_type, data, trace_id)
+
+
+def test_one_failing_connection_does_not_stop_the_broadcast(
+    ws: Any, load_event: Callable[[str], dict[str, Any]]
+) -> None:
+    container, registry, _ = ws
+    token = container.token_service.issue(add_user(container, Role.VIEWER))
+    connections = ("c-throttled-1", "c-fine", "c-throttled-2")
+    for connection_id in connections:
+        _connect(load_event, token, connection_id)
+        _message(load_event, json.dumps({"action": "subscribe", "channels": ["signals"]}), connection_id)
+    sender = FlakySender()
+    Fanout(registry, sender).publish("signals", "ai_signal", {"signal": "Long"})
+    assert sender.attempted == set(connections)
+    assert [sent[0] for sent in sender.sent] == ["c-fine"]
+    assert registry.get("c-throttled-1") is not None  # a busy connection is not a gone one
+
+
+def test_per_user_channels_are_never_broadcast_to_everyone(
+    ws: Any, load_event: Callable[[str], dict[str, Any]]
+) -> None:
+    container, registry, sender = ws
+    alice = add_user(container, Role.TRADER, email="alice@example.com")
+    bob = add_user(container, Role.TRADER, email="bob@example.com")
+    _connect(load_event, container.token_service.issue(alice), "c-alice")
+    _connect(load_event, container.token_service.issue(bob), "c-bob")
+    for connection_id in ("c-alice", "c-bob"):
+        _message(load_event, json.dumps({"action": "subscribe", "channels": ["trades"]}), connection_id)
+    fanout = Fanout(registry, sender)
+
+    fanout.publish("trades", "trade_executed", {"user": "alice", "symbol": "BTCUSDT"})
+    assert not [sent for sent in sender.sent if sent[1] == "trade_executed"]
+
+    fanout.send_to_user(alice.user_id, "trade_executed", {"symbol": "BTCUSDT"})
+    assert [sent[0] for sent in sender.sent if sent[1] == "trade_executed"] == ["c-alice"]

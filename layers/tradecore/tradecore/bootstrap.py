@@ -195,6 +195,19 @@ class Container:
 
         return ExchangeProbe(self.exchange, self.settings.exchange_mode.value)
 
+    @cached_property
+    def core_health(self) -> Any:
+        """``/api/health``: MongoDB (critical), the AI service, the exchange, configuration."""
+        from tradecore.services.health import HealthCheck
+
+        probes = [
+            self.mongo_probe,
+            self.ai_health_probe,
+            self.exchange_probe,
+            self.config_probe("jwt_secret", "inter_service_token"),
+        ]
+        return HealthCheck("core", probes, frozenset({"mongodb"}), ttl_seconds=self.settings.health_cache_seconds)
+
     def config_probe(self, *required_secrets: str) -> HealthProbe:
         from tradecore.services.health import ConfigProbe
 

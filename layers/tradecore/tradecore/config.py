@@ -122,6 +122,7 @@ class Settings(BaseSettings):
     reconcile_seconds: int = Field(default=300, ge=60)
     price_fanout_ms: int = Field(default=100, ge=10)
     trade_flow_budget_seconds: float = Field(default=5.0, gt=0)
+    health_cache_seconds: float = Field(default=5.0, ge=0)  # public health answers reuse a fresh check
 
     # --- exchange ----------------------------------------------------------------------------
     binance_testnet: bool = False

@@ -46,11 +46,14 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 async def _tradecore_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, TradecoreError)  # noqa: S101 - registered for this type only
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
+    message = exc.message
     if exc.status >= 500:
         logger.error("request failed", extra={"code": exc.code, "error": exc.message})
+        if exc.status == 500:
+            message = type(exc).default_message  # the detail is for operators: it stays in the log
     else:
         logger.info("request refused", extra={"code": exc.code, "status": exc.status})
-    return error_response(exc.status, exc.code, exc.message, headers)
+    return error_response(exc.status, exc.code, message, headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> Response:

@@ -16,6 +16,8 @@ MAX_CHANNELS_PER_CONNECTION = 50
 _SYMBOL = re.compile(r"^[A-Z0-9]{5,20}$")
 _PER_SYMBOL = ("prices", "candles")
 _GLOBAL = ("signals", "trades", "account", "status")
+# A subscription to these means "mine": their messages go to one user's connections only.
+PER_USER_CHANNELS = frozenset({"trades", "account"})
 
 
 class MessageType(StrEnum):

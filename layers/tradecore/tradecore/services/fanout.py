@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tradecore.domain.realtime import MessageType
+from tradecore.domain.realtime import PER_USER_CHANNELS, MessageType
 from tradecore.errors import TradecoreError
 from tradecore.observability import current_trace_id, logger
 from tradecore.ports import ConnectionRegistry, MessageSender
@@ -20,7 +20,10 @@ class Fanout:
         self._sender = sender
 
     def publish(self, channel: str, message_type: str, data: dict[str, Any]) -> None:
-        """Send to every subscriber of ``channel``."""
+        """Send to every subscriber of ``channel`` (never a per-user channel: see ``send_to_user``)."""
+        if channel in PER_USER_CHANNELS:
+            logger.error("refused to broadcast a per-user channel to everyone", extra={"channel": channel})
+            return
         self._deliver(lambda: self._registry.subscribers(channel), MessageType(message_type), data)
 
     def send_to_user(self, user_id: str, message_type: str, data: dict[str, Any]) -> None:
@@ -28,13 +31,23 @@ class Fanout:
         self._deliver(lambda: self._registry.of_user(user_id), MessageType(message_type), data)
 
     def _deliver(self, recipients: Any, message_type: MessageType, data: dict[str, Any]) -> int:
-        delivered = 0
         try:
-            for connection_id in recipients():
+            connection_ids = recipients()
+        except TradecoreError as exc:
+            logger.warning("broadcast skipped", extra={"type": message_type.value, "error": exc.message})
+            return 0
+        delivered = 0
+        for connection_id in connection_ids:
+            # one connection's trouble (throttling, a forbidden post, a failed cleanup) must not
+            # cost the other subscribers their message
+            try:
                 if self._sender.send(connection_id, message_type, data, current_trace_id()):
                     delivered += 1
                 else:
                     self._registry.remove(connection_id)
-        except TradecoreError as exc:
-            logger.warning("broadcast incomplete", extra={"type": message_type.value, "error": exc.message})
+            except Exception as exc:  # noqa: BLE001 - best effort per connection, logged
+                logger.warning(
+                    "broadcast to one connection failed",
+                    extra={"connection_id": connection_id, "type": message_type.value, "error": type(exc).__name__},
+                )
         return delivered

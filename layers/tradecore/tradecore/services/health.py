@@ -8,8 +8,9 @@ add to another's wait.
 from __future__ import annotations
 
 import contextvars
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,6 +72,36 @@ def check_health(
         else:
             statuses.append(component.status)
     return HealthReport(service, worst(statuses), components, datetime.now(UTC))
+
+
+class HealthCheck:
+    """A service's health, computed at most once per ``ttl_seconds`` per instance.
+
+    Health endpoints are public: without this, every call would ping MongoDB, the AI service and
+    the exchange (spending the exchange's request weight).
+    """
+
+    def __init__(
+        self,
+        service: str,
+        probes: Sequence[HealthProbe],
+        critical: frozenset[str],
+        *,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._service, self._probes, self._critical = service, tuple(probes), critical
+        self._ttl, self._clock = ttl_seconds, clock
+        self._last: tuple[float, HealthReport] | None = None
+        self._lock = threading.Lock()
+
+    def report(self) -> HealthReport:
+        with self._lock:
+            if self._last is not None and self._clock() - self._last[0] < self._ttl:
+                return self._last[1]
+            report = check_health(self._service, self._probes, self._critical)
+            self._last = (self._clock(), report)
+            return report
 
 
 class ConfigProbe:
