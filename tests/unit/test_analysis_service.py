@@ -259,3 +259,46 @@ def test_a_failed_flush_into_a_refilled_queue_drops_only_the_oldest() -> None:
     assert first[0].analysis_id not in store.records
     assert first[1].analysis_id in store.records
     service.pending.close()
+
+
+def test_a_batch_mongodb_keeps_rejecting_is_dropped_after_bounded_attempts() -> None:
+    # GIVEN MongoDB is reachable but rejects the batch (not a duplicate: a poison record)
+    store = FakeAnalysisStore()
+    service = _service(store=store)
+    store.down = True
+    record = _analyze(service)
+    store.down = False
+    calls = 0
+
+    def reject(records: list[Any]) -> int:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("document failed validation")
+
+    store.save_many = reject  # type: ignore[method-assign]
+    # WHEN flushes keep failing THEN the record is retried a bounded number of times, then dropped and counted
+    for _ in range(service.pending.max_attempts):
+        with pytest.raises(RuntimeError):
+            service.pending.flush()
+    assert calls == service.pending.max_attempts
+    assert (service.pending.depth, service.pending.given_up) == (0, 1)
+    assert service.pending.flush() == 0
+    assert calls == service.pending.max_attempts
+    assert service.pending.check().info["given_up"] == 1
+    assert record.analysis_id not in store.records
+    service.pending.close()
+
+
+def test_an_unreachable_store_never_uses_up_the_attempts() -> None:
+    store = FakeAnalysisStore()
+    service = _service(store=store)
+    store.down = True
+    record = _analyze(service)
+    for _ in range(service.pending.max_attempts + 2):
+        with pytest.raises(DependencyUnavailableError):
+            service.pending.flush()
+    assert (service.pending.depth, service.pending.given_up) == (1, 0)
+    store.down = False
+    assert service.pending.flush() == 1
+    assert record.analysis_id in store.records
+    service.pending.close()

@@ -41,3 +41,8 @@ def record_queue(depth: int, dropped: int) -> None:
     metrics.add_metric(name="AnalysisQueueDepth", unit=MetricUnit.Count, value=depth)
     if dropped:
         metrics.add_metric(name="AnalysisQueueDropped", unit=MetricUnit.Count, value=dropped)
+
+
+def record_queue_given_up(count: int) -> None:
+    """Queued analyses dropped because MongoDB kept refusing them (a poison batch)."""
+    metrics.add_metric(name="AnalysisQueueGivenUp", unit=MetricUnit.Count, value=count)
