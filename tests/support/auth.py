@@ -81,10 +81,27 @@ class InMemoryUserStore:
         ordered = sorted(self.users.values(), key=lambda user: (user.created_at, user.user_id))
         return ordered[offset : offset + limit]
 
-    def save(self, user: User) -> None:
-        if user.user_id not in self.users:
+    def update(
+        self, user_id: str, changes: dict[str, Any], *, expected_updated_at: datetime, require_active: bool = False
+    ) -> User:
+        """Same semantics as ``MongoUserStore.update``: only ``changes``, guarded by version (and active)."""
+        unknown = set(changes) - {"role", "active", "password_hash", "updated_at", "password_changed_at"}
+        if unknown or not _millis(changes.get("updated_at") or expected_updated_at) > _millis(expected_updated_at):
+            raise ValueError(f"an update sets mutable fields and a later updated_at, not {sorted(changes)}")
+        stored = self.users.get(user_id)
+        if stored is None:
             raise NotFoundError("No such user")
-        self.users[user.user_id] = user
+        if _millis(stored.updated_at) != _millis(expected_updated_at) or (require_active and not stored.active):
+            raise ConflictError("This account was changed meanwhile; reload and try again")
+        updated = stored.with_changes(**changes)
+        self.users[user_id] = updated
+        return updated
+
+
+def _millis(value: datetime) -> datetime:
+    """MongoDB keeps datetimes to the millisecond (UTC); compare versions the same way."""
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 class FastPasswordHasher:

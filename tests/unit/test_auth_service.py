@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -164,7 +165,11 @@ def test_login_success_clears_earlier_failures(container: Container) -> None:
 
 def test_login_refuses_a_deactivated_account(container: Container) -> None:
     user = add_user(container, Role.TRADER, email="t@example.com")
-    container.user_store.save(user.with_changes(active=False))
+    container.user_store.update(
+        user.user_id,
+        {"active": False, "updated_at": user.updated_at + timedelta(seconds=1)},
+        expected_updated_at=user.updated_at,
+    )
 
     with pytest.raises(AuthenticationError, match="deactivated"):
         container.auth_service.login("t@example.com", DEFAULT_PASSWORD)
@@ -237,7 +242,11 @@ def test_admin_cannot_change_themselves_or_unknown_users(container: Container) -
 
 def test_ensure_demo_user_creates_then_repairs_the_account(container: Container) -> None:
     created = container.auth_service.ensure_demo_user("Demo@Example.com", PASSWORD, Role.TRADER)
-    container.user_store.save(created.with_changes(role=Role.VIEWER, active=False))
+    container.user_store.update(
+        created.user_id,
+        {"role": Role.VIEWER, "active": False, "updated_at": created.updated_at + timedelta(seconds=1)},
+        expected_updated_at=created.updated_at,
+    )
 
     repaired = container.auth_service.ensure_demo_user("demo@example.com", PASSWORD, Role.TRADER)
 

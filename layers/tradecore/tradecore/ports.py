@@ -91,8 +91,12 @@ class UserStore(Protocol):
         ...
 
     def list_users(self, *, limit: int, offset: int) -> list[User]: ...
-    def save(self, user: User) -> None:
-        """Replace the mutable fields (role, active, hash, timestamps); ``NotFoundError`` if absent."""
+    def update(
+        self, user_id: str, changes: dict[str, Any], *, expected_updated_at: datetime, require_active: bool = False
+    ) -> User:
+        """Set only ``changes`` (among role, active, password_hash, password_changed_at, updated_at), and only
+        while the stored user still has ``expected_updated_at`` (and is active when ``require_active``); returns
+        the stored user. ``ConflictError`` when it changed meanwhile, ``NotFoundError`` when absent."""
         ...
 
 

@@ -1,7 +1,8 @@
 """Users in MongoDB (collection ``users``; unique index ``email_unique`` from the migrations).
 
 Documents: ``_id`` (the user id), ``email`` (normalised), ``password_hash``, ``role``,
-``active``, ``created_at``, ``updated_at``, ``password_changed_at``. Outages surface as
+``active``, ``created_at``, ``updated_at``, ``password_changed_at``. ``updated_at`` doubles as the
+version for optimistic concurrency: every update sets a strictly later one (see the auth service). Outages surface as
 ``DependencyUnavailableError`` (503) through :func:`translate_errors`.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
@@ -97,10 +98,32 @@ class MongoUserStore:
             cursor = self._users.find({}).sort([("created_at", ASCENDING), ("_id", ASCENDING)]).skip(offset)
             return [_to_user(document) for document in cursor.limit(limit)]
 
-    def save(self, user: User) -> None:
-        """Write the mutable fields of ``user``; ``NotFoundError`` when it does not exist."""
-        document = _to_document(user)
+    def update(
+        self, user_id: str, changes: dict[str, Any], *, expected_updated_at: datetime, require_active: bool = False
+    ) -> User:
+        """``$set`` only ``changes``, guarded by ``updated_at`` (the version read) and, for self-service
+        changes, ``active: True``, so a stale snapshot can never write back over a concurrent change.
+
+        ``ConflictError`` when the guard fails, ``NotFoundError`` when the user does not exist, 503 when down.
+        """
+        unknown = set(changes) - set(_MUTABLE)
+        if unknown or not _millis(changes.get("updated_at") or expected_updated_at) > _millis(expected_updated_at):
+            raise ValueError(f"an update sets mutable fields and a later updated_at, not {sorted(changes)}")
+        fields = {key: value.value if isinstance(value, Role) else value for key, value in changes.items()}
+        guard: dict[str, Any] = {"_id": user_id, "updated_at": expected_updated_at}
+        if require_active:
+            guard["active"] = True
         with translate_errors("update user"):
-            result = self._users.update_one({"_id": user.user_id}, {"$set": {key: document[key] for key in _MUTABLE}})
-        if result.matched_count == 0:
-            raise NotFoundError("No such user")
+            document = self._users.find_one_and_update(guard, {"$set": fields}, return_document=ReturnDocument.AFTER)
+            exists = document is not None or self._users.count_documents({"_id": user_id}, limit=1) > 0
+        if document is None:
+            if not exists:
+                raise NotFoundError("No such user")
+            raise ConflictError("This account was changed meanwhile; reload and try again")
+        return _to_user(document)
+
+
+def _millis(value: datetime) -> datetime:
+    """MongoDB keeps datetimes to the millisecond (UTC): versions compare at that precision."""
+    value = _utc(value) or value
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)

@@ -6,15 +6,20 @@ create users), except for ``BOOTSTRAP_ADMIN_EMAIL`` on an installation with no u
 closed production stack can get its first admin without an open window for anyone else.
 Unknown email and wrong password take the same path (a dummy hash is verified) and get the
 same answer. Nothing here ever logs a password, a hash or a token.
+
+Every write sets only the fields its operation changes and only while the record is still the
+version it read (``updated_at``); self-service writes also need the account to be active. So a
+password change racing an admin's deactivation or demotion can never write the old state back:
+it gets ``ConflictError`` (409) and no token.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tradecore.domain.users import Principal, Role, User, check_password_policy, normalise_email, role_for_new_user
 from tradecore.errors import (
@@ -79,8 +84,7 @@ class AuthService:
             self._users.add(user)
             # two first registrations may race: only the earliest user becomes admin
             if first_user and self._users.earliest_user_id() == user.user_id:
-                user = user.with_changes(role=role_for_new_user(first_user=True))
-                self._users.save(user)
+                user = self._update(user, {"role": role_for_new_user(first_user=True)})
         except DependencyUnavailableError as exc:
             raise DependencyUnavailableError(REGISTRATION_UNAVAILABLE, dependency="mongodb") from exc
         logger.info("user registered", extra={"new_user_id": user.user_id, "role": user.role.value})
@@ -103,8 +107,13 @@ class AuthService:
             raise AuthenticationError("This account is deactivated; contact an administrator")
         self._throttle.reset(email)
         if self._hasher.needs_rehash(user.password_hash):
-            user = user.with_changes(password_hash=self._hasher.hash(password))
-            self._users.save(user)
+            try:
+                user = self._update(user, {"password_hash": self._hasher.hash(password)}, require_active=True)
+            except ConflictError:
+                # changed meanwhile (maybe deactivated): judge the login on the fresh record
+                user = self._users.get(user.user_id)
+                if user is None or not user.active:
+                    raise AuthenticationError("This account is deactivated; contact an administrator") from None
         logger.info("login succeeded", extra={"login_user_id": user.user_id})
         return self._session(user)
 
@@ -124,7 +133,7 @@ class AuthService:
         """Set a new password and revoke every token issued before now; returns a fresh session.
 
         The current password is checked (and throttled like a login), so a stolen token alone
-        cannot take the account over.
+        cannot take the account over. ``ConflictError`` when an admin changed the account meanwhile.
         """
         check_password_policy(new_password)
         user = self.current_user(principal)
@@ -133,10 +142,9 @@ class AuthService:
             self._throttle.record_failure(user.email)
             raise ForbiddenError("The current password is not correct")
         now = self._clock()
-        user = user.with_changes(
-            password_hash=self._hasher.hash(new_password), password_changed_at=_at(now), updated_at=_at(now)
-        )
-        self._users.save(user)
+        # guarded by the snapshot read above and by active: a concurrent deactivation or demotion wins (409)
+        changes = {"password_hash": self._hasher.hash(new_password), "password_changed_at": _at(now)}
+        user = self._update(user, changes, require_active=True)
         self._tokens.revoke(principal)
         self._tokens.revoke_all_before(user.user_id, now)
         logger.info("password changed; earlier tokens revoked")
@@ -156,10 +164,8 @@ class AuthService:
         changes = {key: value for key, value in (("role", role), ("active", active)) if value is not None}
         if not changes:
             return user
-        now = self._clock()
-        user = user.with_changes(**changes, updated_at=_at(now))
-        self._users.save(user)
-        self._tokens.revoke_all_before(user.user_id, now)
+        user = self._update(user, changes)
+        self._tokens.revoke_all_before(user.user_id, self._clock())
         logger.info(
             "user updated by admin",
             extra={"target_user_id": user.user_id, "role": user.role.value, "active": user.active},
@@ -187,8 +193,7 @@ class AuthService:
         if existing.role is not role or not existing.active:
             changes.update(role=role, active=True)
         if changes:
-            existing = existing.with_changes(**changes, updated_at=_at(self._clock()))
-            self._users.save(existing)
+            existing = self._update(existing, changes)
         return existing
 
     def _new_user(self, email: str, password: str, role: Role) -> User:
@@ -203,6 +208,16 @@ class AuthService:
             updated_at=now,
         )
 
+    def _update(self, user: User, changes: Mapping[str, object], *, require_active: bool = False) -> User:
+        """Write only ``changes`` if ``user`` (the snapshot read) is still current; ``ConflictError`` if not."""
+        stamp = _next_stamp(user.updated_at, self._clock())
+        return self._users.update(
+            user.user_id,
+            {**changes, "updated_at": stamp},
+            expected_updated_at=user.updated_at,
+            require_active=require_active,
+        )
+
     def _session(self, user: User) -> Session:
         issued = self._tokens.issue_with_principal(user)
         return Session(user=user, token=issued.token, expires_at=issued.principal.expires_at)
@@ -210,3 +225,12 @@ class AuthService:
 
 def _at(epoch_seconds: float) -> datetime:
     return datetime.fromtimestamp(epoch_seconds, tz=UTC)
+
+
+def _next_stamp(previous: datetime, now: float) -> datetime:
+    """A new ``updated_at`` strictly after ``previous`` at MongoDB's millisecond precision, so it works as
+    a version even when two writes land within one millisecond or the clock steps back."""
+    floor = previous.replace(microsecond=previous.microsecond // 1000 * 1000) + timedelta(milliseconds=1)
+    stamp = _at(now)
+    stamp = stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
+    return max(stamp, floor)
