@@ -3,6 +3,11 @@
 Each migration is idempotent (``create_index`` with fixed names), so running them twice, or
 from two cold starts at once, is harmless. The AI function runs them on cold start; the other
 functions only read the version (:func:`schema_version`) and report it in health.
+
+The analysis retention is a setting (``ANALYSIS_RETENTION_DAYS``), not a fixed schema: a recorded
+migration never runs again, and ``create_index`` with another TTL would raise
+IndexOptionsConflict, so every run compares the TTL index with the setting and changes it in
+place (``collMod``) when they differ.
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ from datetime import UTC, datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from tradecore.adapters.mongo import translate_errors
+from tradecore.observability import logger
 
 SECONDS_PER_DAY = 86_400
+ANALYSES = "ai_analysis_results"
+RETENTION_INDEX = "retention_ttl"
 
 
 @dataclass(frozen=True)
@@ -33,12 +41,35 @@ def _initial_indexes(db: Database, retention_days: int) -> None:
     db.trades.create_index("client_order_id", unique=True, name="client_order_id_unique")
     db.trades.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)], name="user_created")
     db.ai_analysis_results.create_index([("symbol", ASCENDING), ("timestamp", DESCENDING)], name="symbol_timestamp")
-    db.ai_analysis_results.create_index(
-        "timestamp", expireAfterSeconds=retention_days * SECONDS_PER_DAY, name="retention_ttl"
-    )
+    ensure_retention(db, retention_days)
     db.account_snapshots.create_index([("user_id", ASCENDING), ("as_of", DESCENDING)], name="user_as_of")
     db.reconciliation_reports.create_index([("created_at", DESCENDING)], name="created_at")
     db.bot_settings.create_index("user_id", unique=True, name="user_unique")
+
+
+def ensure_retention(db: Database, retention_days: int) -> None:
+    """Make the analyses' TTL index expire after ``retention_days``: create it, or change it in place.
+
+    ``collMod`` keeps the index (no window without expiry); a server that refuses it gets the
+    index dropped and rebuilt. Raises pymongo errors as they come (callers translate them).
+    """
+    seconds = retention_days * SECONDS_PER_DAY
+    collection = db[ANALYSES]
+    current = next((index for index in collection.list_indexes() if index["name"] == RETENTION_INDEX), None)
+    if current is None:
+        collection.create_index("timestamp", expireAfterSeconds=seconds, name=RETENTION_INDEX)
+        return
+    if current.get("expireAfterSeconds") == seconds:
+        return
+    logger.info(
+        "analysis retention changed",
+        extra={"from_seconds": current.get("expireAfterSeconds"), "to_seconds": seconds},
+    )
+    try:
+        db.command("collMod", ANALYSES, index={"name": RETENTION_INDEX, "expireAfterSeconds": seconds})
+    except OperationFailure:
+        collection.drop_index(RETENTION_INDEX)
+        collection.create_index("timestamp", expireAfterSeconds=seconds, name=RETENTION_INDEX)
 
 
 MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial indexes", _initial_indexes),)
@@ -46,7 +77,7 @@ LATEST_VERSION = MIGRATIONS[-1].version
 
 
 def run_migrations(db: Database, *, retention_days: int) -> int:
-    """Apply every migration not yet recorded; return the schema version now in force."""
+    """Apply every migration not yet recorded, reconcile the retention; return the schema version in force."""
     with translate_errors("migrations"):
         done = {doc["_id"] for doc in db.schema_migrations.find({}, {"_id": 1})}
         for migration in MIGRATIONS:
@@ -58,6 +89,8 @@ def run_migrations(db: Database, *, retention_days: int) -> int:
                 db.schema_migrations.insert_one(
                     {"_id": migration.version, "name": migration.name, "applied_at": datetime.now(UTC)}
                 )
+        # a setting, not a migration: ANALYSIS_RETENTION_DAYS may have changed since the index was built
+        ensure_retention(db, retention_days)
         return schema_version(db)
 
 
