@@ -59,9 +59,12 @@ async def get_faults(request: web.Request) -> web.Response:
 
 @routes.post("/sim/faults")
 async def set_faults(request: web.Request) -> web.Response:
-    """``{latency_ms, error_rate, drop_streams, reject_next_order}``; absent fields stay as they are.
+    """``{latency_ms, error_rate, drop_streams, reject_next_order, drop_response_after_place}``;
+    absent fields stay as they are.
 
     ``reject_next_order`` is ``true``, a count, or ``{"code", "msg", "status"}`` for the error.
+    ``drop_response_after_place`` (``true`` or a count) places the next orders, then cuts the
+    connection before answering: the client cannot know the order exists (a lost response).
     """
     sim = request.app[SIM]
     body = await _body(request)
@@ -75,6 +78,9 @@ async def set_faults(request: web.Request) -> web.Response:
         faults.reject_next_orders.append(reject)
     elif reject is True or (isinstance(reject, int) and not isinstance(reject, bool)):
         faults.reject_next_orders.extend({} for _ in range(int(reject)))
+    drop = body.get("drop_response_after_place")
+    if drop is not None:
+        faults.drop_response_after_place = max(0, int(drop))
     dropped = await request.app[HUB_KEY].drop_all() if body.get("drop_streams") else 0
     return json_response({**faults.as_dict(), "dropped_connections": dropped})
 

@@ -113,6 +113,8 @@ def _place(request: web.Request, test: bool) -> web.Response:
         raise rejection
     order = sim.engine.place(account, spec.symbol, now=now, **order_args)
     sim.dirty = True
+    if sim.take_dropped_response() and request.transport is not None:
+        request.transport.close()  # the order exists; its response never arrives
     resp_type = params.get("newOrderRespType") or ("FULL" if order.type in ("MARKET", "LIMIT") else "ACK")
     if resp_type == "ACK":
         body = views.order_ack(order, now)

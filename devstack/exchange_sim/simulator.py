@@ -43,12 +43,14 @@ class Faults:
     latency_ms: int = 0
     error_rate: float = 0.0
     reject_next_orders: list[dict[str, Any]] = field(default_factory=list)
+    drop_response_after_place: int = 0  # the next N orders are placed, then the connection is cut
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "latency_ms": self.latency_ms,
             "error_rate": self.error_rate,
             "reject_next_order": len(self.reject_next_orders),
+            "drop_response_after_place": self.drop_response_after_place,
         }
 
 
@@ -142,6 +144,13 @@ class Simulator:
             str(spec.get("msg", "Order was rejected by the exchange (simulated fault).")),
             int(spec.get("status", 400)),
         )
+
+    def take_dropped_response(self) -> bool:
+        """Whether this placed order's response is to be lost (one ``drop_response_after_place``)."""
+        if self.faults.drop_response_after_place <= 0:
+            return False
+        self.faults.drop_response_after_place -= 1
+        return True
 
     def rate_limits(self) -> list[dict[str, Any]]:
         limits = [dict(item) for item in RATE_LIMITS]

@@ -21,6 +21,7 @@ from tradecore.errors import (
     InvalidInputError,
     InvalidOrderError,
     NotFoundError,
+    OrderStatusUnknownError,
 )
 
 D = Decimal
@@ -101,12 +102,17 @@ def exchange(sim_server: SimServer, make_settings: Callable[..., Settings]) -> I
 def test_adapter_places_queries_and_cancels_in_decimal(exchange: BinanceExchange) -> None:
     price = exchange.get_price("BTCUSDT")
     assert isinstance(price, Decimal)
-    bought = exchange.place_order(OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quantity=D("0.0012345")))
+    bought = exchange.place_order(
+        OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quantity=D("0.0012345"), client_order_id="buy-1")
+    )
     assert bought.status is OrderStatus.FILLED
     assert bought.executed_qty == D("0.00123")  # rounded down to the 0.00001 step before sending
     resting = exchange.place_order(
-        OrderRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=D("0.001"), price=(price / 2) + D("0.004"))
-    )
+        OrderRequest(
+            "BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=D("0.001"), price=(price / 2) + D("0.004"),
+            client_order_id="rest-1",
+        )
+    )  # fmt: skip
     assert resting.price == ((price / 2) + D("0.004")).quantize(D("0.01"), ROUND_FLOOR)  # a BUY never pays more
     assert exchange.get_order("BTCUSDT", client_order_id=resting.client_order_id).status is OrderStatus.NEW
     assert [o.order_id for o in exchange.open_orders("BTCUSDT")] == [resting.order_id]
@@ -120,17 +126,23 @@ def test_adapter_places_queries_and_cancels_in_decimal(exchange: BinanceExchange
 
 def test_adapter_translates_errors(exchange: BinanceExchange, sim_server: SimServer) -> None:
     with pytest.raises(InvalidInputError) as filters:
-        exchange.place_order(OrderRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=D("0.00001"), price=D("100")))
+        exchange.place_order(
+            OrderRequest(
+                "BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=D("0.00001"), price=D("100"), client_order_id="n1"
+            )
+        )
     assert filters.value.details["filter"] == "NOTIONAL"  # caught before anything was sent
     with pytest.raises(InsufficientFundsError) as funds:
-        exchange.place_order(OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quantity=D("1")))
+        exchange.place_order(OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quantity=D("1"), client_order_id="f1"))
     assert funds.value.exchange_code == -2010
     assert "insufficient balance" in funds.value.reason
     with pytest.raises(NotFoundError):
         exchange.get_order("BTCUSDT", client_order_id="never-placed")
     sim_server.admin("POST", "/sim/faults", {"reject_next_order": {"code": -2010, "msg": "Market is closed."}})
     with pytest.raises(InvalidOrderError):
-        exchange.place_order(OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quote_quantity=D("10")))
+        exchange.place_order(
+            OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quote_quantity=D("10"), client_order_id="closed-1")
+        )
     bad = BinanceExchange(exchange.settings.model_copy(update={"binance_api_secret": None, "binance_api_key": None}))
     bad.client.API_SECRET = "wrong"
     with pytest.raises(ExchangeAuthError):
@@ -163,3 +175,56 @@ def test_order_retry_after_a_lost_response_does_not_duplicate(exchange: BinanceE
     assert order.status is OrderStatus.FILLED
     trades = exchange.my_trades("BTCUSDT")
     assert len({t.order_id for t in trades}) == 1
+
+
+@pytest.mark.parametrize("attempts", [1, 3])  # 1: the lost response is on the last attempt
+def test_order_whose_response_is_lost_after_placing_is_returned_not_duplicated(
+    exchange: BinanceExchange, sim_server: SimServer, attempts: int
+) -> None:
+    exchange = BinanceExchange(exchange.settings.model_copy(update={"binance_retry_attempts": attempts}))
+    # GIVEN the simulator places the next order, then cuts the connection before answering
+    sim_server.admin("POST", "/sim/faults", {"drop_response_after_place": 1})
+    price = exchange.get_price("BTCUSDT")
+    # WHEN the adapter places a resting order (a resend would be accepted: the client id is free
+    # again only once the order closes, so the adapter must look it up rather than resend blindly)
+    order = exchange.place_order(
+        OrderRequest(
+            "BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=D("0.001"), price=price / 2, client_order_id="lost-1"
+        )
+    )
+    # THEN the adapter returns the order the exchange placed, and the account holds exactly one
+    assert (order.client_order_id, order.status) == ("lost-1", OrderStatus.NEW)
+    assert [o["clientOrderId"] for o in exchange.client.get_all_orders(symbol="BTCUSDT")] == ["lost-1"]
+
+
+def test_lost_market_order_response_does_not_fill_twice(exchange: BinanceExchange, sim_server: SimServer) -> None:
+    # A filled MARKET order frees its client id at once: only the lookup stops a second fill
+    exchange = BinanceExchange(exchange.settings.model_copy(update={"binance_retry_attempts": 1}))
+    sim_server.admin("POST", "/sim/faults", {"drop_response_after_place": 1})
+    order = exchange.place_order(
+        OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quote_quantity=D("20"), client_order_id="lost-2")
+    )
+    assert order.status is OrderStatus.FILLED
+    assert len(exchange.client.get_all_orders(symbol="BTCUSDT")) == 1
+
+
+def test_order_status_unknown_when_the_lookup_fails_too(exchange: BinanceExchange, sim_server: SimServer) -> None:
+    # GIVEN the order is placed, its response lost, and then every request fails
+    sim_server.admin("POST", "/sim/faults", {"drop_response_after_place": 1})
+    real_call = exchange._call
+
+    def failing_lookups(method: str, **params: Any) -> Any:
+        if method == "get_order":
+            sim_server.admin("POST", "/sim/faults", {"error_rate": 1.0})
+        return real_call(method, **params)
+
+    exchange._call = failing_lookups  # type: ignore[method-assign]
+    # WHEN the adapter places the order THEN it says the order may exist, never that it failed
+    with pytest.raises(OrderStatusUnknownError) as caught:
+        exchange.place_order(
+            OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quote_quantity=D("20"), client_order_id="lost-3")
+        )
+    assert caught.value.code == "order_status_unknown"
+    assert caught.value.details["client_order_id"] == "lost-3"
+    sim_server.admin("POST", "/sim/faults", {"error_rate": 0.0})
+    assert [o["clientOrderId"] for o in exchange.client.get_all_orders(symbol="BTCUSDT")] == ["lost-3"]

@@ -83,6 +83,25 @@ class DependencyUnavailableError(TradecoreError):
         self.temporary = temporary
 
 
+class OrderStatusUnknownError(DependencyUnavailableError):
+    """An order was sent but the exchange's answer was lost and a lookup could not settle it.
+
+    Never retried automatically (``temporary`` is False): the order may be live, so callers must
+    record it as pending and let reconciliation decide, never as failed.
+    """
+
+    code = "order_status_unknown"
+    default_message = (
+        "The exchange did not confirm the order in time. It may have been placed; "
+        "it will be reconciled shortly, so do not place it again."
+    )
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("dependency", "binance")
+        kwargs.setdefault("temporary", False)
+        super().__init__(message, **kwargs)
+
+
 class ExchangeRejectedError(TradecoreError):
     """The exchange refused the request; ``reason`` is the exchange's own message."""
 

@@ -21,6 +21,11 @@ from tradecore.errors import (
 
 DEPENDENCY = "binance"
 TIMESTAMP_OUTSIDE_WINDOW = -1021
+IP_BANNED_STATUS = 418  # retrying while banned only lengthens the ban
+RATE_LIMITED_STATUS = 429
+DUPLICATE_ORDER_MESSAGE = "duplicate order sent"
+# A Retry-After longer than this is not waited out inside one request: the error goes to the caller
+MAX_HONOURED_RETRY_AFTER_SECONDS = 10.0
 # Binance codes for "try again": internal error, disconnected, unknown/timeout, server busy,
 # too many requests, too many orders, timestamp (after a resync)
 TEMPORARY_CODES = frozenset({-1000, -1001, -1003, -1006, -1007, -1008, -1015, TIMESTAMP_OUTSIDE_WINDOW})
@@ -33,9 +38,13 @@ INVALID_ORDER_CODES = frozenset(
 
 def _api_error(code: int, status: int, message: str, retry_after: str | None) -> TradecoreError:
     details: dict[str, Any] = {"exchange_code": code, "http_status": status}
-    if status in (418, 429) or status >= 500 or code in TEMPORARY_CODES:
-        if retry_after:
-            details["retry_after"] = retry_after
+    if retry_after:
+        details["retry_after"] = retry_after
+    if status == IP_BANNED_STATUS:
+        return DependencyUnavailableError(
+            f"Binance has banned this IP for now: {message}", dependency=DEPENDENCY, temporary=False, details=details
+        )
+    if status == RATE_LIMITED_STATUS or status >= 500 or code in TEMPORARY_CODES:
         return DependencyUnavailableError(
             f"Binance is unavailable right now: {message}", dependency=DEPENDENCY, temporary=True, details=details
         )
@@ -72,9 +81,40 @@ def translate(exc: BaseException) -> TradecoreError:
     return OperationalError(f"Unexpected error talking to Binance: {type(exc).__name__}")
 
 
+def retry_after_seconds(exc: BaseException) -> float | None:
+    """The ``Retry-After`` Binance sent with the error (seconds), or None."""
+    raw = exc.details.get("retry_after") if isinstance(exc, TradecoreError) else None
+    try:
+        return max(0.0, float(raw)) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def is_temporary(exc: BaseException) -> bool:
-    """Whether the retry policy may try again (only temporary dependency errors)."""
-    return isinstance(exc, DependencyUnavailableError) and exc.temporary
+    """Whether the retry policy may try again: temporary dependency errors whose Retry-After (if
+    any) is short enough to wait out; never an IP ban (418)."""
+    if not (isinstance(exc, DependencyUnavailableError) and exc.temporary):
+        return False
+    wait = retry_after_seconds(exc)
+    return wait is None or wait <= MAX_HONOURED_RETRY_AFTER_SECONDS
+
+
+def may_have_been_executed(exc: BaseException) -> bool:
+    """Whether a failed order request may still have been executed (Binance: 5XX and transport
+    failures mean "execution status unknown"; a 4XX, 418 and 429 included, was not processed)."""
+    if not isinstance(exc, DependencyUnavailableError):
+        return False
+    status = exc.details.get("http_status")
+    return status is None or int(status) >= 500
+
+
+def is_duplicate_order(exc: BaseException) -> bool:
+    """Binance's -2010 "Duplicate order sent.": an open order already has this client id."""
+    return (
+        isinstance(exc, InvalidOrderError)
+        and exc.exchange_code == -2010
+        and DUPLICATE_ORDER_MESSAGE in exc.reason.lower()
+    )
 
 
 def is_timestamp_error(exc: TradecoreError) -> bool:

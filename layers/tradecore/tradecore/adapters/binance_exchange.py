@@ -3,12 +3,15 @@
 ``import binance`` costs about a quarter of a second, so it happens on first use, never at import
 time. Every SDK call goes through :meth:`BinanceExchange._call`, which translates errors
 (``binance_errors.translate``); one tenacity policy retries only temporary errors. Orders are
-normalised and checked against the symbol's filters before anything is sent, and an order is
-retried only with the same ``newClientOrderId`` after checking whether the first attempt landed.
+normalised and checked against the symbol's filters before anything is sent. An order carries
+the caller's client id (derived from the Idempotency-Key); after any failure that may have
+executed, the order is looked up by that id before anything else happens, and when that cannot
+settle it the caller gets :class:`OrderStatusUnknownError`, never a plain failure.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -20,7 +23,14 @@ from typing import Any, TypeVar
 from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from tradecore.adapters import binance_mapping as mapping
-from tradecore.adapters.binance_errors import is_temporary, is_timestamp_error, translate
+from tradecore.adapters.binance_errors import (
+    is_duplicate_order,
+    is_temporary,
+    is_timestamp_error,
+    may_have_been_executed,
+    retry_after_seconds,
+    translate,
+)
 from tradecore.config import ExchangeMode, Settings
 from tradecore.domain.order_math import prepare_order
 from tradecore.domain.orders import (
@@ -34,7 +44,13 @@ from tradecore.domain.orders import (
     SymbolRules,
     Trade,
 )
-from tradecore.errors import DependencyUnavailableError, InvalidInputError, NotFoundError, TradecoreError
+from tradecore.errors import (
+    DependencyUnavailableError,
+    InvalidInputError,
+    NotFoundError,
+    OrderStatusUnknownError,
+    TradecoreError,
+)
 from tradecore.observability import logger
 
 T = TypeVar("T")
@@ -44,6 +60,7 @@ SIMULATOR_DEMO_KEY = "tradecore-simulator-demo-key"
 SIMULATOR_DEMO_SECRET = "tradecore-simulator-demo-secret"  # noqa: S105 - public demo value
 MAINNET_STREAM_URL = "wss://stream.binance.com:9443/"
 TESTNET_STREAM_URL = "wss://stream.testnet.binance.vision/"
+CLIENT_ORDER_ID_PATTERN = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")  # Binance's rule for newClientOrderId
 
 
 def new_client_order_id() -> str:
@@ -62,11 +79,18 @@ class BinanceExchange:
         self._info: tuple[float, dict[str, SymbolRules]] | None = None
         attempts = settings.binance_retry_attempts
         base = settings.binance_retry_base_seconds
+        backoff = wait_exponential(multiplier=base, max=max(base * 8, 0.001))
+
+        def wait(state: RetryCallState) -> float:
+            # Binance's Retry-After (429) is a floor: retrying sooner only extends the limit
+            error = state.outcome.exception() if state.outcome else None
+            return max(backoff(state), (retry_after_seconds(error) if error else None) or 0.0)
+
         # ONE retry policy: only temporary errors, exponential backoff, the original error re-raised
         self._retrying = retry(
             retry=retry_if_exception(is_temporary),
             stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=base, max=max(base * 8, 0.001)),
+            wait=wait,
             sleep=sleep,
             reraise=True,
             before_sleep=self._before_retry,
@@ -181,38 +205,76 @@ class BinanceExchange:
 
     # --- orders ------------------------------------------------------------------------------
     def place_order(self, request: OrderRequest, reference_price: Decimal | None = None) -> OrderResult:
-        """Round, check the filters, then place; safe to retry (same client id, checked first).
+        """Round, check the filters, then place under the request's ``client_order_id``.
 
-        Raises InvalidInputError (filters, before sending), InsufficientFundsError,
-        InvalidOrderError, ExchangeAuthError or DependencyUnavailableError.
+        The client id is required (callers derive it from the Idempotency-Key) so that a retry of
+        the same request can never place a second order. Raises InvalidInputError (no or invalid
+        client id, filters; before sending), InsufficientFundsError, InvalidOrderError,
+        ExchangeAuthError, DependencyUnavailableError (not placed), or OrderStatusUnknownError
+        (may have been placed: record it as pending and reconcile).
         """
+        client_id = request.client_order_id
+        if not client_id or not CLIENT_ORDER_ID_PATTERN.match(client_id):
+            raise InvalidInputError(
+                "an order needs a client order id of 1-36 characters [.A-Z:/a-z0-9_-]",
+                details={"field": "client_order_id"},
+            )
         rules = self.get_symbol_rules(request.symbol)
         if request.type is OrderType.MARKET and reference_price is None and request.quantity is not None:
             reference_price = self.get_price(request.symbol)
         prepared = prepare_order(request, rules, reference_price)
-        client_id = prepared.client_order_id or new_client_order_id()
         params = mapping.order_params(prepared, client_id)
         return self._place_idempotently(prepared.symbol, client_id, lambda: self._call("create_order", **params))
 
     def _place_idempotently(self, symbol: str, client_id: str, send: Callable[[], Any]) -> OrderResult:
+        """Send, retrying only temporary errors; after a failure that may have executed, the order
+        is looked up by client id before resending (Binance only rejects a reused client id while
+        that order is open, so a blind resend could fill twice) and before giving up."""
         attempts = self.settings.binance_retry_attempts
+        uncertain = False  # some attempt may have executed on the exchange
         for attempt in range(1, attempts + 1):
             try:
                 return mapping.order_result(send())
             except TradecoreError as error:
+                if is_duplicate_order(error):
+                    return self._settle(symbol, client_id, error)
+                uncertain = uncertain or may_have_been_executed(error)
                 if not is_temporary(error) or attempt == attempts:
+                    if uncertain:
+                        return self._settle(symbol, client_id, error)
                     raise
-                self._sleep(self.settings.binance_retry_base_seconds * 2 ** (attempt - 1))
-                landed = self._find_order(symbol, client_id)
-                if landed is not None:
-                    return landed
-        raise DependencyUnavailableError("Binance did not accept the order", dependency="binance")
+                if may_have_been_executed(error):
+                    landed = self._lookup(symbol, client_id, error)
+                    if landed is not None:
+                        return landed
+                backoff = self.settings.binance_retry_base_seconds * 2 ** (attempt - 1)
+                self._sleep(max(backoff, retry_after_seconds(error) or 0.0))
+        raise DependencyUnavailableError("Binance did not accept the order", dependency="binance")  # unreachable
 
-    def _find_order(self, symbol: str, client_id: str) -> OrderResult | None:
+    def _settle(self, symbol: str, client_id: str, cause: TradecoreError) -> OrderResult:
+        """The order that may have been placed: found, or :class:`OrderStatusUnknownError`.
+
+        "Not found" does not prove the order failed here: Binance says a 5XX's execution status
+        is unknown, and the order may surface a moment later. Reconciliation settles it.
+        """
+        landed = self._lookup(symbol, client_id, cause)
+        if landed is None:
+            details = {"client_order_id": client_id, "symbol": symbol, "cause": cause.code}
+            logger.error("order outcome unknown: not found after an uncertain failure", extra=details)
+            raise OrderStatusUnknownError(details=details) from cause
+        return landed
+
+    def _lookup(self, symbol: str, client_id: str, cause: TradecoreError) -> OrderResult | None:
+        """The order with this client id, None when the exchange does not know it, and
+        :class:`OrderStatusUnknownError` when the lookup itself fails."""
         try:
             return self.get_order(symbol, client_order_id=client_id)
         except NotFoundError:
             return None
+        except TradecoreError as failed:
+            details = {"client_order_id": client_id, "symbol": symbol, "cause": cause.code}
+            logger.error("order lookup failed; outcome unknown", extra={**details, "lookup_error": failed.code})
+            raise OrderStatusUnknownError(details=details) from failed
 
     def get_order(self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None) -> OrderResult:
         """One order by client id (preferred) or exchange id; NotFoundError when unknown."""
