@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ class InMemoryServiceState:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
         self.clock = clock
+        self._lock = threading.Lock()  # the real table's conditional updates are atomic
 
     def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None:
         self.items[(pk, sk)] = {**attributes, **({"expires_at": expires_at} if expires_at is not None else {})}
@@ -53,6 +55,23 @@ class InMemoryServiceState:
         item["count"] += 1
         self.items[(pk, sk)] = item
         return WindowCount(item["count"], item["window_started_at"])
+
+    def acquire_in_window(self, pk: str, sk: str, *, limit: int, window_seconds: int, now: float) -> WindowCount:
+        with self._lock:
+            item = self.get(pk, sk)
+            if item is None or item["window_started_at"] <= now - window_seconds:
+                item = {"count": 0, "window_started_at": now, "expires_at": int(now) + window_seconds + 1}
+            if item["count"] >= limit:
+                return WindowCount(item["count"], item["window_started_at"], granted=False)
+            item["count"] += 1
+            self.items[(pk, sk)] = item
+            return WindowCount(item["count"], item["window_started_at"])
+
+    def release_in_window(self, pk: str, sk: str) -> None:
+        with self._lock:
+            item = self.items.get((pk, sk))
+            if item is not None and item.get("count", 0) > 0:
+                item["count"] -= 1
 
 
 class InMemoryUserStore:

@@ -66,16 +66,33 @@ def test_service_state_denylist_and_throttle_work_on_the_table(table: ServiceSta
     assert not denylist.is_revoked("jti-4", "u-2", now + 1)
 
     throttle = StateLoginThrottle(table, max_failures=2, window_seconds=900)
-    throttle.record_failure("a@example.com")
-    throttle.check("a@example.com")
-    throttle.record_failure("a@example.com")
+    throttle.reserve("a@example.com")
+    throttle.reserve("a@example.com")
     with pytest.raises(RateLimitedError) as locked:
-        throttle.check("a@example.com")
+        throttle.reserve("a@example.com")
     assert 890 <= locked.value.retry_after <= 900
     assert not any("example.com" in pk for pk in _all_pks())  # the table holds no addresses
-    throttle.check("b@example.com")
-    throttle.reset("a@example.com")
-    throttle.check("a@example.com")
+    throttle.reserve("b@example.com")
+    throttle.refund("a@example.com")  # a success gives its attempt back
+    throttle.reserve("a@example.com")
+    throttle.clear("a@example.com")
+    throttle.reserve("a@example.com")
+
+
+def test_service_state_acquire_stops_at_the_limit_and_restarts_after_the_window(table: ServiceStateTable) -> None:
+    start = 1_795_600_000.0
+    slots = [table.acquire_in_window("c", "k", limit=2, window_seconds=60, now=start + i) for i in range(3)]
+
+    assert [(slot.count, slot.granted) for slot in slots] == [(1, True), (2, True), (2, False)]
+    assert slots[2].window_started_at == start
+    table.release_in_window("c", "k")
+    table.release_in_window("c", "k")
+    table.release_in_window("c", "k")  # never below zero
+    table.release_in_window("c", "absent")  # nothing to give back
+    assert table.acquire_in_window("c", "k", limit=2, window_seconds=60, now=start + 3).count == 1
+    assert table.get("c", "absent") is None
+    restarted = table.acquire_in_window("c", "k", limit=2, window_seconds=60, now=start + 61)
+    assert (restarted.count, restarted.window_started_at, restarted.granted) == (1, start + 61, True)
 
 
 def _all_pks() -> list[str]:

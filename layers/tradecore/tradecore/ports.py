@@ -111,10 +111,14 @@ class PasswordHasher(Protocol):
 
 @dataclass(frozen=True)
 class WindowCount:
-    """An atomic counter within a fixed time window (``window_started_at`` in epoch seconds)."""
+    """An atomic counter within a fixed time window (``window_started_at`` in epoch seconds).
+
+    ``granted`` is False when :meth:`ServiceState.acquire_in_window` found the window full.
+    """
 
     count: int
     window_started_at: float
+    granted: bool = True
 
 
 class ServiceState(Protocol):
@@ -131,6 +135,15 @@ class ServiceState(Protocol):
         """Add one to the counter of the current window (a new window starts once it has elapsed)."""
         ...
 
+    def acquire_in_window(self, pk: str, sk: str, *, limit: int, window_seconds: int, now: float) -> WindowCount:
+        """Atomically take one of ``limit`` slots of the current window (a new window starts once it has
+        elapsed); ``granted=False`` (nothing taken) while the window is full."""
+        ...
+
+    def release_in_window(self, pk: str, sk: str) -> None:
+        """Give one taken slot back (never below zero; nothing when there is no window)."""
+        ...
+
 
 class TokenDenylist(Protocol):
     def revoke_token(self, token_id: str, *, until: int) -> None: ...
@@ -139,12 +152,18 @@ class TokenDenylist(Protocol):
 
 
 class LoginThrottle(Protocol):
-    def check(self, email: str) -> None:
-        """Raise ``RateLimitedError`` (with ``retry_after``) while ``email`` is locked out."""
+    def reserve(self, email: str) -> None:
+        """Take one attempt for ``email`` before verifying (a failure unless given back); raise
+        ``RateLimitedError`` (with ``retry_after``) when its attempts in this window are used up."""
         ...
 
-    def record_failure(self, email: str) -> None: ...
-    def reset(self, email: str) -> None: ...
+    def refund(self, email: str) -> None:
+        """Give back the attempt taken by :meth:`reserve` (it did not fail)."""
+        ...
+
+    def clear(self, email: str) -> None:
+        """Forget every attempt for ``email`` (a successful login)."""
+        ...
 
 
 # --- AI analysis (issue 5) -------------------------------------------------------------------

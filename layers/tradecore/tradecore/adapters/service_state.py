@@ -5,8 +5,8 @@ seconds). DynamoDB's TTL sweep can lag for a day or more, so reads treat an item
 ``expires_at`` as absent. Reads are strongly consistent: a token revoked on one instance must be
 refused by the next request on any other.
 
-Used for the token denylist and login throttling (auth), and generic enough for shared circuit
-breaker and health state.
+Used for the token denylist and login throttling (auth: slots taken atomically before a password
+is verified), and generic enough for shared circuit breaker and health state.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tradecore.ports import WindowCount
 
 _KEYS = ("pk", "sk")
 _MAX_BATCH_ROUNDS = 5
+_MAX_ACQUIRE_ROUNDS = 5
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -69,9 +70,12 @@ class ServiceStateTable:
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
         """The item's attributes (without keys), or ``None`` when absent or expired."""
+        return self._read(pk, sk, now=time.time())
+
+    def _read(self, pk: str, sk: str, *, now: float) -> dict[str, Any] | None:
         with translate_dynamodb_errors("service state get"):
             item = self._table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
-        return _live(item, time.time())
+        return _live(item, now)
 
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         """The live items among ``keys`` in one round trip (BatchGetItem), keyed by ``(pk, sk)``."""
@@ -119,7 +123,55 @@ class ServiceStateTable:
                 raise
         return self._start_window(pk, sk, window_seconds=window_seconds, now=now, cutoff=cutoff)
 
-    def _start_window(self, pk: str, sk: str, *, window_seconds: int, now: float, cutoff: Any) -> WindowCount:
+    def acquire_in_window(self, pk: str, sk: str, *, limit: int, window_seconds: int, now: float) -> WindowCount:
+        """Atomically take one of ``limit`` slots of the current window, or report it full (``granted=False``).
+
+        The increment is conditional (``count < limit`` in a live window), so concurrent callers on any
+        number of instances can never take more than ``limit`` slots. Under heavy contention (the
+        window keeps changing under us) it refuses rather than letting an attempt through unchecked.
+        """
+        cutoff = _to_dynamo(float(now) - window_seconds)
+        for _ in range(_MAX_ACQUIRE_ROUNDS):
+            try:
+                with translate_dynamodb_errors("service state acquire"):
+                    response = self._table.update_item(
+                        Key={"pk": pk, "sk": sk},
+                        UpdateExpression="ADD #count :one",
+                        ConditionExpression="window_started_at > :cutoff AND #count < :limit",
+                        ExpressionAttributeNames={"#count": "count"},
+                        ExpressionAttributeValues={":one": 1, ":cutoff": cutoff, ":limit": limit},
+                        ReturnValues="ALL_NEW",
+                    )
+                item = response["Attributes"]
+                return WindowCount(int(item["count"]), float(item["window_started_at"]))
+            except ClientError as exc:
+                if not _conditional_failed(exc):
+                    raise
+            if self._try_start_window(pk, sk, window_seconds=window_seconds, now=now, cutoff=cutoff):
+                return WindowCount(1, float(now))
+            current = self._read(pk, sk, now=now) or {}
+            started, taken = float(current.get("window_started_at", 0)), int(current.get("count", 0))
+            if started > now - window_seconds and taken >= limit:
+                return WindowCount(taken, started, granted=False)
+        return WindowCount(limit, float(now), granted=False)
+
+    def release_in_window(self, pk: str, sk: str) -> None:
+        """Give one slot back (never below zero; nothing when there is no window)."""
+        try:
+            with translate_dynamodb_errors("service state release"):
+                self._table.update_item(
+                    Key={"pk": pk, "sk": sk},
+                    UpdateExpression="ADD #count :minus_one",
+                    ConditionExpression="#count > :zero",
+                    ExpressionAttributeNames={"#count": "count"},
+                    ExpressionAttributeValues={":minus_one": -1, ":zero": 0},
+                )
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    def _try_start_window(self, pk: str, sk: str, *, window_seconds: int, now: float, cutoff: Any) -> bool:
+        """Open a new window holding one slot, unless another instance has a live one (False)."""
         item = {
             "pk": pk,
             "sk": sk,
@@ -137,18 +189,23 @@ class ServiceStateTable:
         except ClientError as exc:
             if not _conditional_failed(exc):
                 raise
-            # another instance opened the window a moment ago: count this one in it
-            with translate_dynamodb_errors("service state increment"):
-                response = self._table.update_item(
-                    Key={"pk": pk, "sk": sk},
-                    UpdateExpression="ADD #count :one",
-                    ExpressionAttributeNames={"#count": "count"},
-                    ExpressionAttributeValues={":one": 1},
-                    ReturnValues="ALL_NEW",
-                )
-            attributes = response["Attributes"]
-            return WindowCount(int(attributes["count"]), float(attributes["window_started_at"]))
-        return WindowCount(1, float(now))
+            return False
+        return True
+
+    def _start_window(self, pk: str, sk: str, *, window_seconds: int, now: float, cutoff: Any) -> WindowCount:
+        if self._try_start_window(pk, sk, window_seconds=window_seconds, now=now, cutoff=cutoff):
+            return WindowCount(1, float(now))
+        # another instance opened the window a moment ago: count this one in it
+        with translate_dynamodb_errors("service state increment"):
+            response = self._table.update_item(
+                Key={"pk": pk, "sk": sk},
+                UpdateExpression="ADD #count :one",
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues={":one": 1},
+                ReturnValues="ALL_NEW",
+            )
+        attributes = response["Attributes"]
+        return WindowCount(int(attributes["count"]), float(attributes["window_started_at"]))
 
 
 def _live(item: dict[str, Any] | None, now: float) -> dict[str, Any] | None:

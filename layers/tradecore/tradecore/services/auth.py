@@ -97,15 +97,20 @@ class AuthService:
             email = normalise_email(email)
         except InvalidInputError:
             email = ""  # no such account: take the same path as an unknown email
-        self._throttle.check(email)
-        user = self._users.find_by_email(email) if email else None
-        if not self._hasher.verify(user.password_hash if user else None, password) or user is None:
-            self._throttle.record_failure(email)
-            logger.info("login failed")
+        self._throttle.reserve(email)  # before the slow verification: concurrent guesses are each counted
+        try:
+            user = self._users.find_by_email(email) if email else None
+            valid = self._hasher.verify(user.password_hash if user else None, password)
+        except Exception:
+            self._throttle.refund(email)  # an outage is not a failed guess
+            raise
+        if not valid or user is None:
+            logger.info("login failed")  # the reserved attempt stays taken: it counts as a failure
             raise AuthenticationError(INVALID_CREDENTIALS)
         if not user.active:
+            self._throttle.refund(email)
             raise AuthenticationError("This account is deactivated; contact an administrator")
-        self._throttle.reset(email)
+        self._throttle.clear(email)
         if self._hasher.needs_rehash(user.password_hash):
             try:
                 user = self._update(user, {"password_hash": self._hasher.hash(password)}, require_active=True)
@@ -137,10 +142,10 @@ class AuthService:
         """
         check_password_policy(new_password)
         user = self.current_user(principal)
-        self._throttle.check(user.email)
+        self._throttle.reserve(user.email)
         if not self._hasher.verify(user.password_hash, current_password):
-            self._throttle.record_failure(user.email)
-            raise ForbiddenError("The current password is not correct")
+            raise ForbiddenError("The current password is not correct")  # the reserved attempt stays taken
+        self._throttle.refund(user.email)
         now = self._clock()
         # guarded by the snapshot read above and by active: a concurrent deactivation or demotion wins (409)
         changes = {"password_hash": self._hasher.hash(new_password), "password_changed_at": _at(now)}

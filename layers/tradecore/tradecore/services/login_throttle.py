@@ -2,7 +2,9 @@
 
 After ``max_failures`` failed logins for one email within ``window_seconds``, further attempts
 are refused with 429 and ``Retry-After`` until the window ends, even with the right password.
-The window is fixed and starts at the first failure; a successful login clears it. The key is a
+Each attempt takes its slot atomically before the password is verified and a success gives it
+back, so concurrent guesses get at most ``max_failures`` verifications. The window is fixed and
+starts at the first attempt; a successful login clears it. The key is a
 hash of the email, so the table holds no addresses.
 """
 
@@ -39,20 +41,23 @@ class StateLoginThrottle:
         self._window = window_seconds
         self._clock = clock
 
-    def check(self, email: str) -> None:
-        """Raise :class:`RateLimitedError` while ``email`` has used up its failures in this window."""
-        item = self._state.get(*_key(email))
-        if not item or int(item.get("count", 0)) < self._max_failures:
-            return
-        remaining = float(item["window_started_at"]) + self._window - self._clock()
-        if remaining > 0:
+    def reserve(self, email: str) -> None:
+        """Take one attempt for ``email`` BEFORE the (slow) password check, so concurrent guesses cannot
+        all pass a check made before any of them is counted. ``RateLimitedError`` when used up."""
+        pk, sk = _key(email)
+        now = self._clock()
+        slot = self._state.acquire_in_window(pk, sk, limit=self._max_failures, window_seconds=self._window, now=now)
+        if not slot.granted:
+            # clamped: a window opened by a racing instance may start a moment after our ``now``
+            remaining = min(max(slot.window_started_at + self._window - now, 1), self._window)
             raise RateLimitedError(
                 "Too many failed logins for this account; try again later", retry_after=math.ceil(remaining)
             )
 
-    def record_failure(self, email: str) -> None:
-        pk, sk = _key(email)
-        self._state.increment_in_window(pk, sk, window_seconds=self._window, now=self._clock())
+    def refund(self, email: str) -> None:
+        """Give back the attempt :meth:`reserve` took (it did not fail)."""
+        self._state.release_in_window(*_key(email))
 
-    def reset(self, email: str) -> None:
+    def clear(self, email: str) -> None:
+        """Forget every attempt for ``email`` (after a successful login)."""
         self._state.delete(*_key(email))
