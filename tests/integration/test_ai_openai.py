@@ -141,9 +141,22 @@ def test_breaker_opens_after_repeated_failures_and_health_says_so(
     assert health.info["last_outcome"] == "InternalServerError (HTTP 500)"
 
 
+@pytest.fixture
+def patient_container(ai_settings: Settings) -> Iterator[Container]:
+    """The same wiring with a generous OpenAI timeout: 100 threads on 2 cores must not turn the
+    one slow upstream call into a timeout and a retry (that would be a second call)."""
+    settings = ai_settings.model_copy(update={"ai_timeout_seconds": 10.0})
+    container = bootstrap(settings, analysis_store=FakeAnalysisStore(), broadcaster=RecordingBroadcaster())
+    ai_app.app.state.container = container
+    yield container
+    container.analysis_service.pending.close()
+    ai_app.app.state.container = None
+
+
 def test_hundred_identical_concurrent_requests_make_one_upstream_call(
-    container: Container, fake_openai: FakeOpenAI, load_event: Any, lambda_context: Any
+    patient_container: Container, fake_openai: FakeOpenAI, load_event: Any, lambda_context: Any
 ) -> None:
+    container = patient_container
     fake_openai.reset()
     fake_openai.delay = 0.3  # everyone arrives while the first call is in flight
     event = analyze_event(load_event("ai_analyze"), analyze_body())
