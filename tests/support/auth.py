@@ -161,6 +161,7 @@ def auth_container(
     state: Any = None,
     users: Any = None,
     hasher: Any = None,
+    sessions: Any = None,
     **overrides: Any,
 ) -> Container:
     """A container whose auth pieces are wired on in-memory fakes (or the given adapters)."""
@@ -176,6 +177,7 @@ def auth_container(
         expiry_hours=settings.jwt_expiry_hours,
         leeway_seconds=settings.jwt_leeway_seconds,
         clock=clock,
+        sessions=sessions,
     )
     throttle = StateLoginThrottle(
         state, max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds, clock=clock

@@ -19,6 +19,9 @@ POSTERS = {
     "ReconcileFunction",
     "HealthMonitorFunction",
     "AnalyzeFunction",
+    "AuthLogoutFunction",
+    "AuthPasswordFunction",
+    "AdminUpdateUserFunction",
 }
 SAM_POLICY_TEMPLATES = {
     "DynamoDBCrudPolicy",

@@ -24,7 +24,7 @@ class RecordingRegistry:
     def __init__(self) -> None:
         self.connections: dict[str, tuple[str, str]] = {}
 
-    def add(self, connection_id: str, user_id: str, role: str) -> None:
+    def add(self, connection_id: str, user_id: str, role: str, token_id: str = "") -> None:
         self.connections[connection_id] = (user_id, role)
 
     def remove(self, connection_id: str) -> None:

@@ -7,6 +7,7 @@ connections is a recording fake, since moto never reports a connection gone (DES
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,10 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
         self.gone: set[str] = set()
+        self.closed: list[str] = []
+
+    def close(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
 
     def send(self, connection_id: str, message_type: MessageType, data: dict[str, Any], trace_id: str | None) -> bool:
         if connection_id in self.gone:
@@ -192,3 +197,40 @@ def test_per_user_channels_are_never_broadcast_to_everyone(
 
     fanout.send_to_user(alice.user_id, "trade_executed", {"symbol": "BTCUSDT"})
     assert [sent[0] for sent in sender.sent if sent[1] == "trade_executed"] == ["c-alice"]
+
+
+def test_revoking_tokens_closes_the_connections_they_opened(
+    aws: None, make_settings: Callable[..., Settings], load_event: Callable[[str], dict[str, Any]]
+) -> None:
+    # GIVEN revocation wired to the WebSocket fan-out, as bootstrap does with a WebSocket API
+    spec = SamTemplate.load().tables()["ConnectionsTable"].properties
+    boto3.client("dynamodb", region_name="us-east-1").create_table(
+        TableName=TABLE,
+        **{key: spec[key] for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")},
+    )
+    registry, sender = DynamoConnectionRegistry(TABLE, "us-east-1"), RecordingSender()
+    container = auth_container(
+        make_settings(connections_table=TABLE),
+        sessions=Fanout(registry, sender),
+        connection_registry=registry,
+        message_sender=sender,
+    )
+    ws_app.use_container(container)
+    try:
+        user = add_user(container, Role.TRADER)
+        laptop, phone = container.token_service.issue(user), container.token_service.issue(user)
+        _connect(load_event, laptop, "c-laptop")
+        _connect(load_event, phone, "c-phone")
+
+        # WHEN one token is revoked (logout) THEN only its connection is closed
+        container.token_service.revoke(container.token_service.verify(laptop))
+        assert sender.closed == ["c-laptop"]
+        assert registry.get("c-laptop") is None
+        assert registry.get("c-phone") is not None
+
+        # WHEN every token is revoked (password change, deactivation) THEN every connection goes
+        container.token_service.revoke_all_before(user.user_id, time.time() + 1)
+        assert sender.closed == ["c-laptop", "c-phone"]
+        assert registry.get("c-phone") is None
+    finally:
+        ws_app.use_container(None)

@@ -82,11 +82,14 @@ class Container:
         from tradecore.services.tokens import TokenService
 
         secret = self.settings.jwt_secret.get_secret_value() if self.settings.jwt_secret else None
+        # with a WebSocket API, revoking a token also closes the connections it opened
+        sessions = self.broadcaster if self.settings.websocket_management_url else None
         return TokenService(
             secret,
             self.token_denylist,
             expiry_hours=self.settings.jwt_expiry_hours,
             leeway_seconds=self.settings.jwt_leeway_seconds,
+            sessions=sessions,
         )
 
     @cached_property

@@ -27,12 +27,13 @@ class DynamoConnectionRegistry:
     def __init__(self, table_name: str, region: str) -> None:
         self._table = boto3.resource("dynamodb", region_name=region).Table(table_name)
 
-    def add(self, connection_id: str, user_id: str, role: str) -> None:
+    def add(self, connection_id: str, user_id: str, role: str, token_id: str = "") -> None:
         now = int(time.time())
         item = {
             "connection_id": connection_id,
             "user_id": user_id,
             "role": role,
+            "token_id": token_id,  # a revoked token ends the connections it opened
             "channels": [],
             "connected_at": now,
             "expires_at": now + MAX_CONNECTION_SECONDS + 60,
@@ -105,3 +106,12 @@ class ApiGatewayMessageSender:
         except (ClientError, BotoCoreError) as exc:
             raise DependencyUnavailableError("WebSocket delivery failed", dependency="websocket") from exc
         return True
+
+    def close(self, connection_id: str) -> None:
+        """``DELETE @connections/{id}``; a connection already gone is fine."""
+        try:
+            self._client.delete_connection(ConnectionId=connection_id)
+        except self._client.exceptions.GoneException:
+            return
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyUnavailableError("WebSocket disconnect failed", dependency="websocket") from exc

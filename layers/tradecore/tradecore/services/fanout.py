@@ -30,6 +30,25 @@ class Fanout:
         """Send to every open connection of one user (trades, account updates)."""
         self._deliver(lambda: self._registry.of_user(user_id), MessageType(message_type), data)
 
+    def end_sessions(self, user_id: str, token_id: str | None = None) -> int:
+        """Close the user's connections (only those opened with ``token_id`` when given).
+
+        Called when tokens are revoked (logout, password or role change, deactivation), so a
+        revoked user stops receiving messages at once. Best effort: returns how many were closed.
+        """
+        closed = 0
+        try:
+            for connection_id in self._registry.of_user(user_id):
+                connection = self._registry.get(connection_id) or {}
+                if token_id is not None and connection.get("token_id") != token_id:
+                    continue
+                self._sender.close(connection_id)
+                self._registry.remove(connection_id)
+                closed += 1
+        except Exception as exc:  # noqa: BLE001 - the revocation itself already stands
+            logger.warning("ending sessions incomplete", extra={"error": type(exc).__name__})
+        return closed
+
     def _deliver(self, recipients: Any, message_type: MessageType, data: dict[str, Any]) -> int:
         try:
             connection_ids = recipients()

@@ -25,7 +25,7 @@ class RealtimeService:
             raise AuthenticationError("A token is required: connect with ?token=<JWT>")
         principal = self._tokens.verify(token)
         role = getattr(principal.role, "value", principal.role)
-        self._registry.add(connection_id, principal.user_id, str(role))
+        self._registry.add(connection_id, principal.user_id, str(role), getattr(principal, "token_id", ""))
         logger.info("websocket connected", extra={"connection_id": connection_id})
         return principal.user_id
 

@@ -27,7 +27,7 @@ from cachetools import LRUCache
 
 from tradecore.domain.users import Principal, Role, User
 from tradecore.errors import AuthenticationError, ConfigurationError
-from tradecore.ports import TokenDenylist
+from tradecore.ports import SessionTerminator, TokenDenylist
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti")
@@ -53,11 +53,13 @@ class TokenService:
         expiry_hours: int = 24,
         leeway_seconds: int = 30,
         clock: Callable[[], float] = time.time,
+        sessions: SessionTerminator | None = None,
     ) -> None:
         if not secret or len(secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigurationError(f"JWT_SECRET must be set and at least {MIN_SECRET_BYTES} bytes long")
         self._secret = secret
         self._denylist = denylist
+        self._sessions = sessions
         self._verified: LRUCache[str, Principal] = LRUCache(maxsize=VERIFIED_CACHE_SIZE)
         self._verified_lock = threading.Lock()
         self.lifetime_seconds = expiry_hours * SECONDS_PER_HOUR
@@ -127,10 +129,14 @@ class TokenService:
     def revoke(self, principal: Principal) -> None:
         """Revoke one token until it would have expired anyway."""
         self._denylist.revoke_token(principal.token_id, until=principal.expires_at)
+        if self._sessions is not None:
+            self._sessions.end_sessions(principal.user_id, principal.token_id)
 
     def revoke_all_before(self, user_id: str, when: float) -> None:
         """Revoke every token of ``user_id`` issued before ``when`` (password change, role change)."""
         self._denylist.revoke_user_tokens(user_id, issued_before=_millis(when))
+        if self._sessions is not None:
+            self._sessions.end_sessions(user_id)
 
 
 def _millis(epoch_seconds: float) -> float:
