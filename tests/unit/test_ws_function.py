@@ -43,16 +43,18 @@ class RecordingSender:
         return True
 
 
-@pytest.fixture
-def ws(aws: None, make_settings: Callable[..., Settings]) -> Any:
+def _create_connections_table() -> None:
+    """The ConnectionsTable as the template defines it (keys, user index), in moto."""
     spec = SamTemplate.load().tables()["ConnectionsTable"].properties
     boto3.client("dynamodb", region_name="us-east-1").create_table(
         TableName=TABLE,
-        AttributeDefinitions=spec["AttributeDefinitions"],
-        KeySchema=spec["KeySchema"],
-        GlobalSecondaryIndexes=spec["GlobalSecondaryIndexes"],
-        BillingMode=spec["BillingMode"],
+        **{key: spec[key] for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")},
     )
+
+
+@pytest.fixture
+def ws(aws: None, make_settings: Callable[..., Settings]) -> Any:
+    _create_connections_table()
     sender = RecordingSender()
     registry = DynamoConnectionRegistry(TABLE, "us-east-1")
     container = auth_container(
@@ -203,11 +205,7 @@ def test_revoking_tokens_closes_the_connections_they_opened(
     aws: None, make_settings: Callable[..., Settings], load_event: Callable[[str], dict[str, Any]]
 ) -> None:
     # GIVEN revocation wired to the WebSocket fan-out, as bootstrap does with a WebSocket API
-    spec = SamTemplate.load().tables()["ConnectionsTable"].properties
-    boto3.client("dynamodb", region_name="us-east-1").create_table(
-        TableName=TABLE,
-        **{key: spec[key] for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")},
-    )
+    _create_connections_table()
     registry, sender = DynamoConnectionRegistry(TABLE, "us-east-1"), RecordingSender()
     container = auth_container(
         make_settings(connections_table=TABLE),
