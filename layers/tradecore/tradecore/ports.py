@@ -24,7 +24,7 @@ from tradecore.domain.orders import (
 )
 from tradecore.domain.realtime import MessageType
 from tradecore.domain.signals import MarketView, Verdict
-from tradecore.domain.users import User
+from tradecore.domain.users import Principal, User
 
 
 class HealthProbe(Protocol):
@@ -37,15 +37,6 @@ class HealthProbe(Protocol):
 
 class SchemaInfo(Protocol):
     def schema_version(self) -> int: ...
-
-
-class Principal(Protocol):
-    """Who a verified token speaks for."""
-
-    @property
-    def user_id(self) -> str: ...
-    @property
-    def role(self) -> Any: ...
 
 
 class TokenVerifier(Protocol):

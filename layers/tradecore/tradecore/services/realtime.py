@@ -24,8 +24,7 @@ class RealtimeService:
         if not token:
             raise AuthenticationError("A token is required: connect with ?token=<JWT>")
         principal = self._tokens.verify(token)
-        role = getattr(principal.role, "value", principal.role)
-        self._registry.add(connection_id, principal.user_id, str(role), getattr(principal, "token_id", ""))
+        self._registry.add(connection_id, principal.user_id, principal.role.value, principal.token_id)
         logger.info("websocket connected", extra={"connection_id": connection_id})
         return principal.user_id
 
