@@ -8,23 +8,17 @@ dashboard read the same answer); a change is pushed to WebSocket subscribers of 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
 
 from tradecore.observability import logger
-from tradecore.ports import Broadcaster, HealthProbe
+from tradecore.ports import Broadcaster, HealthProbe, ServiceState
 from tradecore.services.health import HealthReport, check_health
 
 STATE_PK = "health"
 STATUS_CHANNEL = "status"
 
 
-class StateStore(Protocol):
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]: ...
-    def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None: ...
-
-
 def monitor_health(
-    probes: Sequence[HealthProbe], state: StateStore, broadcaster: Broadcaster, *, critical: frozenset[str]
+    probes: Sequence[HealthProbe], state: ServiceState, broadcaster: Broadcaster, *, critical: frozenset[str]
 ) -> HealthReport:
     """Run the probes, record each status, broadcast the components whose status changed."""
     report = check_health("platform", probes, critical)
