@@ -7,10 +7,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pymongo
+
+from devstack.processes import wait_for_port
 
 SECANTUSD = Path(sys.executable).with_name("secantusd-py")
 
@@ -19,17 +20,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.settimeout(0.2)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
 
 class MongoServer:
@@ -69,7 +59,7 @@ class MongoServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for_port(self.port)
+        wait_for_port(self.port, timeout=15, process=self._process, name="secantusd")
         client: pymongo.MongoClient = pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=10000)
         try:
             client.admin.command("ping")
