@@ -207,6 +207,44 @@ def test_tokens_revocation_entries_expire_with_the_tokens(clock: FakeClock) -> N
     assert all(item["expires_at"] >= principal.expires_at for item in state.items.values())
 
 
+@pytest.mark.parametrize("when", [1_000_000_000.0, 4_102_444_800.0], ids=["2001", "2100"])
+def test_tokens_every_time_rule_reads_the_injected_clock(when: float) -> None:
+    # GIVEN a service whose clock is decades away from the real one
+    clock = FakeClock(when)
+    tokens = TokenService(
+        TEST_JWT_SECRET, StateTokenDenylist(InMemoryServiceState(clock), max_token_lifetime_seconds=DAY + 30), clock=clock
+    )
+    token = tokens.issue(_user())
+
+    # THEN validity follows that clock alone: valid now, valid within the leeway, expired after it
+    assert tokens.verify(token).user_id == "u-1"
+    clock.advance(DAY + 29)
+    assert tokens.verify(token).user_id == "u-1"
+    clock.advance(1)
+    with pytest.raises(AuthenticationError, match="expired"):
+        tokens.verify(token)
+
+
+def test_tokens_issued_later_than_the_clock_allows_are_refused(tokens: TokenService, clock: FakeClock) -> None:
+    clock.advance(31)  # beyond the 30 s leeway
+    from_the_future = tokens.issue(_user())
+    clock.advance(-31)
+
+    with pytest.raises(AuthenticationError, match="not valid yet"):
+        tokens.verify(from_the_future)
+
+
+def test_tokens_a_revoked_token_stays_revoked_through_the_leeway(tokens: TokenService, clock: FakeClock) -> None:
+    token = tokens.issue(_user())
+    principal = tokens.verify(token)
+    tokens.revoke(principal)
+
+    # verification accepts an expired token for the leeway: the denylist entry must outlive it
+    clock.now = principal.expires_at + 29
+    with pytest.raises(AuthenticationError, match="revoked"):
+        tokens.verify(token)
+
+
 @pytest.mark.parametrize("secret", [None, "", "short-secret"])
 def test_tokens_refuse_to_start_with_a_missing_or_short_secret(secret: str | None) -> None:
     with pytest.raises(ConfigurationError, match="JWT_SECRET"):

@@ -8,6 +8,10 @@ denylist (service-state table), never MongoDB: issued tokens keep working while 
 ``iat`` carries milliseconds: a password change revokes every token issued *before* it, and a
 token issued right after it in the same second must stay valid.
 
+Every time rule reads the one injected clock: PyJWT checks signature, algorithm and the presence
+of every claim, but its own ``exp``/``iat``/``nbf`` checks read the real clock, so they are off and
+:meth:`TokenService._check_times` applies ``exp`` and ``iat`` (with the leeway) on every request.
+
 A token whose signature and claims were verified once is remembered (keyed by the exact token
 string, so any other token, tampered or not, is verified in full); a remembered token still has
 its expiry and the denylist checked on every request.
@@ -34,6 +38,13 @@ REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti")
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least 256 bits
 SECONDS_PER_HOUR = 3600
 VERIFIED_CACHE_SIZE = 4096
+# PyJWT's time checks read the real clock; ours read the injected one (see _check_times)
+_DECODE_OPTIONS: jwt.types.Options = {
+    "require": list(REQUIRED_CLAIMS),
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+}
 
 
 @dataclass(frozen=True)
@@ -104,31 +115,31 @@ class TokenService:
             principal = self._decode(token)
             with self._verified_lock:
                 self._verified[token] = principal
-        if principal.expires_at + self._leeway <= self._clock():
-            raise AuthenticationError("The token has expired; log in again")
+        self._check_times(principal)
         if self._denylist.is_revoked(principal.token_id, principal.user_id, principal.issued_at):
             raise AuthenticationError("The token has been revoked; log in again")
         return principal
 
+    def _check_times(self, principal: Principal) -> None:
+        """Expiry and issue time against the injected clock, each with the leeway."""
+        now = self._clock()
+        if principal.expires_at + self._leeway <= now:
+            raise AuthenticationError("The token has expired; log in again")
+        if principal.issued_at > now + self._leeway:
+            raise AuthenticationError("The token is not valid yet")
+
     def _decode(self, token: str) -> Principal:
-        """Signature, algorithm and claims, checked by PyJWT; the principal they describe."""
+        """Signature, algorithm and the presence of every claim, checked by PyJWT; the principal
+        they describe. Times are checked by :meth:`_check_times`, on our clock."""
         try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[ALGORITHM],
-                leeway=self._leeway,
-                options={"require": list(REQUIRED_CLAIMS)},
-            )
-        except jwt.ExpiredSignatureError:
-            raise AuthenticationError("The token has expired; log in again") from None
+            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM], options=_DECODE_OPTIONS)
         except jwt.InvalidTokenError:
             raise AuthenticationError("The token is not valid") from None
         return _principal(claims)
 
     def revoke(self, principal: Principal) -> None:
-        """Revoke one token until it would have expired anyway."""
-        self._denylist.revoke_token(principal.token_id, until=principal.expires_at)
+        """Revoke one token for as long as verification could still accept it (expiry + leeway)."""
+        self._denylist.revoke_token(principal.token_id, until=principal.expires_at + self._leeway)
         if self._sessions is not None:
             self._sessions.end_sessions(principal.user_id, principal.token_id)
 
