@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-unit test-integration test-e2e bench lint validate build deploy install clean
+.PHONY: dev test test-unit test-unit-ahead test-integration test-e2e bench lint validate build deploy install clean
 
 $(STAMP): requirements-dev.txt layers/tradecore/requirements.txt layers/tradecore/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -m unit
+
+# the unit tests with the whole process's clock a year ahead: no test may depend on today's date
+test-unit-ahead: $(STAMP)
+	TEST_CLOCK_AHEAD_DAYS=365 $(PY) -m pytest -m unit -p no:cacheprovider
 
 test-integration: $(STAMP)
 	$(PY) -m pytest -m integration

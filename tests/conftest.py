@@ -43,6 +43,28 @@ os.environ.update(
 
 LAYERS = ("unit", "integration", "e2e")
 
+# `make test-unit-ahead` sets this: the whole process's clock (time.time, datetime) runs this many
+# days ahead while time.sleep and the monotonic clocks stay real, so a test that pins a fixed
+# instant and lets a library read the real clock fails today, not on the day the instant passes.
+CLOCK_AHEAD_DAYS = "TEST_CLOCK_AHEAD_DAYS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    days = os.environ.get(CLOCK_AHEAD_DAYS)
+    if days:
+        import time
+
+        import time_machine
+
+        traveller = time_machine.travel(time.time() + float(days) * 86_400, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    days = os.environ.get(CLOCK_AHEAD_DAYS)
+    return f"clock: {days} days ahead of the real one ({CLOCK_AHEAD_DAYS})" if days else None
+
 
 def _layer(item: pytest.Item) -> str | None:
     parts = Path(str(item.fspath)).relative_to(ROOT).parts
