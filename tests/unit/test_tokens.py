@@ -211,9 +211,8 @@ def test_tokens_revocation_entries_expire_with_the_tokens(clock: FakeClock) -> N
 def test_tokens_every_time_rule_reads_the_injected_clock(when: float) -> None:
     # GIVEN a service whose clock is decades away from the real one
     clock = FakeClock(when)
-    tokens = TokenService(
-        TEST_JWT_SECRET, StateTokenDenylist(InMemoryServiceState(clock), max_token_lifetime_seconds=DAY + 30), clock=clock
-    )
+    denylist = StateTokenDenylist(InMemoryServiceState(clock), max_token_lifetime_seconds=DAY + 30)
+    tokens = TokenService(TEST_JWT_SECRET, denylist, clock=clock)
     token = tokens.issue(_user())
 
     # THEN validity follows that clock alone: valid now, valid within the leeway, expired after it
