@@ -144,6 +144,12 @@ class FastPasswordHasher:
 
 
 class FakeClock:
+    """A settable clock for the services under test.
+
+    Its default instant is fixed (2026-11-25), so anything that reads the real clock instead of this
+    one disagrees with it; `make test-unit-ahead` runs the unit tests a year ahead to catch that.
+    """
+
     def __init__(self, now: float = 1_795_600_000.0) -> None:
         self.now = now
 
