@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from tests.support.candles import HOUR_MS, make_candles
+from tests.support.candles import HOUR_MS, START_MS, make_candles
 from tests.support.fake_analysis import FakeAnalysisStore, RecordingBroadcaster
 from tradecore.domain.signals import MarketView, Signal, Source, TechnicalAnalyzer, Verdict
 from tradecore.errors import DependencyUnavailableError, InvalidInputError
@@ -40,7 +41,12 @@ def _rows(kind: str = "up", count: int = 80) -> list[tuple[float, ...]]:
     return [tuple(float(str(c[k])) for k in keys) for c in make_candles(kind, count)]
 
 
-def _service(llm: Any = None, store: FakeAnalysisStore | None = None, **policy: Any) -> AnalysisService:
+def _service(
+    llm: Any = None,
+    store: FakeAnalysisStore | None = None,
+    clock: Callable[[], float] = time.time,
+    **policy: Any,
+) -> AnalysisService:
     values: dict[str, Any] = {
         "known_symbols": ("BTCUSDT", "ETHUSDT"),
         "analysis_ttl_seconds": 300,
@@ -56,6 +62,7 @@ def _service(llm: Any = None, store: FakeAnalysisStore | None = None, **policy: 
         technical=TechnicalAnalyzer(),
         store=store if store is not None else FakeAnalysisStore(),
         broadcaster=RecordingBroadcaster(),
+        clock=clock,
     )
 
 
@@ -302,3 +309,71 @@ def test_an_unreachable_store_never_uses_up_the_attempts() -> None:
     assert service.pending.flush() == 1
     assert record.analysis_id in store.records
     service.pending.close()
+
+
+def _path_rows(closes: list[float], last: tuple[float, ...]) -> list[tuple[float, ...]]:
+    """Hourly candles whose closes follow ``closes``, then the candle ``last`` (open, high, low, close, volume)."""
+    rows, previous = [], closes[0]
+    for i, close in enumerate(closes):
+        high, low = max(previous, close) + 0.2, min(previous, close) - 0.2
+        rows.append((float(START_MS + i * HOUR_MS), previous, high, low, close, 1000.0))
+        previous = close
+    return [*rows, (float(START_MS + len(closes) * HOUR_MS), *last)]
+
+
+_LAST = (100.1, 100.4, 99.8, 100.0, 1000.0)  # the last closed candle both histories below end in
+_LAST_TIME = START_MS + 360 * HOUR_MS
+
+
+def _after_last_closed() -> float:
+    return (_LAST_TIME + HOUR_MS + 60_000) / 1000  # a minute after that candle closed
+
+
+def _rising() -> list[tuple[float, ...]]:
+    return _path_rows([40 + 60 * i / 359 for i in range(360)], _LAST)
+
+
+def _up_then_down() -> list[tuple[float, ...]]:
+    # the issue's case: 60 rising candles, then 300 falling ones
+    return _path_rows([70 + i for i in range(60)] + [129 - 29 * i / 299 for i in range(300)], _LAST)
+
+
+def test_a_history_ending_in_the_same_candle_is_not_answered_with_the_cached_verdict() -> None:
+    # GIVEN a rising history analysed (Long) and cached
+    service = _service(clock=_after_last_closed)
+    rising = _analyze(service, _rising())
+    # WHEN 60 rising then 300 falling candles end in the very same last closed candle
+    falling = _analyze(service, _up_then_down())
+    # THEN that history gets its own verdict, not the cached Long
+    assert rising.candle_time == falling.candle_time == _LAST_TIME
+    assert (rising.source, rising.signal) == (Source.TECHNICAL, Signal.LONG)
+    assert (falling.source, falling.signal) == (Source.TECHNICAL, Signal.SHORT)
+    assert falling.analysis_id != rising.analysis_id
+    assert _analyze(service, _up_then_down()).analysis_id == falling.analysis_id
+
+
+def test_a_stored_verdict_of_another_history_ending_in_the_same_candle_is_not_reused() -> None:
+    # GIVEN the rising history's Long stored by one instance
+    store = FakeAnalysisStore()
+    rising = _analyze(_service(store=store, clock=_after_last_closed), _rising())
+    # WHEN a fresh instance (empty memory cache) is asked about 60 up then 300 down, same last candle
+    llm = ScriptedLlm()
+    falling = _analyze(_service(llm, store, clock=_after_last_closed), _up_then_down())
+    # THEN the stored Long is not matched: the falling history is analysed afresh
+    assert (falling.source, llm.calls, store.lookups) == (Source.LLM, 1, 2)
+    assert falling.analysis_id != rising.analysis_id
+    assert falling.input_digest != rising.input_digest
+    assert set(store.records) == {rising.analysis_id, falling.analysis_id}
+
+
+def test_a_tick_of_the_open_candle_is_still_answered_from_the_cache() -> None:
+    # GIVEN the closed history analysed while the next candle is open
+    llm = ScriptedLlm()
+    service = _service(llm, clock=_after_last_closed)
+    open_candle = (float(_LAST_TIME + HOUR_MS), 100.0, 100.5, 99.9, 100.3, 12.0)
+    first = _analyze(service, [*_rising(), open_candle])
+    # WHEN the open candle ticks THEN the closed history's verdict is served from the cache
+    ticked = (float(_LAST_TIME + HOUR_MS), 100.0, 101.5, 99.9, 101.2, 30.0)
+    again = _analyze(service, [*_rising(), ticked])
+    assert (again.source, again.analysis_id, llm.calls) == (Source.CACHE, first.analysis_id, 1)
+    assert first.candle_time == _LAST_TIME

@@ -54,7 +54,11 @@ class MongoAnalysisStore:
     def newest(
         self, symbol: str, timeframe: str, candle_time: int, input_digest: str, not_before: datetime
     ) -> AnalysisRecord | None:
-        """The newest analysis of this closed candle and market state stored since ``not_before``, if any."""
+        """The newest analysis of this closed candle and market state stored since ``not_before``, if any.
+
+        ``input_digest`` covers every closed candle of every timeframe and the client indicators, so
+        another history ending in the same candle never matches.
+        """
         with translate_errors("read analyses"):
             doc = self._collection.find_one(
                 {

@@ -80,9 +80,28 @@ class CandleSeries:
             float(self.volume[index]),
         )
 
+    def closed(self, now_ms: int) -> CandleSeries:
+        """The candles up to the newest one closed by ``now_ms`` (all of them if none has closed).
+
+        Drops the still-open candle (and anything dated after it); the arrays are views, not copies.
+        """
+        end = self.last_closed_index(now_ms) + 1
+        return CandleSeries(
+            self.timeframe,
+            self.open_time[:end],
+            self.open[:end],
+            self.high[:end],
+            self.low[:end],
+            self.close[:end],
+            self.volume[:end],
+        )
+
     def fingerprint(self) -> bytes:
-        """A hash of every candle's values: equal only for identical series (indicator cache key)."""
-        digest = hashlib.blake2b(digest_size=16)
+        """A hash of every candle's values: equal only for identical series (indicator and analysis keys).
+
+        The count goes first so the six arrays' bytes cannot shift into one another between lengths.
+        """
+        digest = hashlib.blake2b(len(self).to_bytes(8, "little"), digest_size=16)
         for array in (self.open_time, self.open, self.high, self.low, self.close, self.volume):
             digest.update(array.tobytes())
         return digest.digest()

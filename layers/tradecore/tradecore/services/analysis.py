@@ -44,12 +44,16 @@ class AnalysisRequest:
 
 
 class _Key(NamedTuple):
-    """What makes two requests the same question (DESIGN: symbol, timeframe, last closed candle)."""
+    """What makes two requests the same question: symbol, timeframe, last closed candle, and the
+    digest of every closed candle of every timeframe plus the client indicators (the whole input the
+    verdict depends on but the open candle; see domain.analysis_digest). Also the single-flight key
+    and, through ``newest()``, what a stored analysis must match.
+    """
 
     symbol: str
     timeframe: str
     candle_time: int
-    digest: str  # the market state of that candle (domain.analysis_digest)
+    digest: str  # the closed market state up to that candle (domain.analysis_digest)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class AnalysisService:
         view = self._view(request)
         now_ms = int(self._clock() * 1000)
         candle_time = view.series[view.timeframe].last_closed_open_time(now_ms)
-        # the candle's open time alone would answer another market's values with a cached signal
+        # the last candle alone would answer another history ending in it with a cached signal
         digest = input_digest(view.series, view.client_indicators, now_ms)
         key = _Key(view.symbol, view.timeframe, candle_time, digest)
         if self.pending.depth:
