@@ -37,7 +37,7 @@ def function_base_env(settings: DevstackSettings, app_secrets: dict[str, str]) -
 
 
 async def invoke(settings: DevstackSettings, function: str, event: Any) -> tuple[bool, Any]:
-    stack = read_stack(settings.template)
+    stack = read_stack(settings.template, settings.parameter_overrides)
     if function not in stack.functions:
         raise SystemExit(f"no function {function!r} in {settings.template}; have: {', '.join(sorted(stack.functions))}")
     resources = LocalResources(stack, settings)

@@ -17,9 +17,11 @@ from devstack.settings import DevstackSettings
 from devstack.stack import FunctionSpec, Stack
 
 _EXECUTE_API_URL = re.compile(r"(?:https|wss)://([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(/[^\s\"']*)?")
-# Template parameters as the local stack sets them: the simulator instead of the testnet, CORS for
-# the local dashboard, debug logs (dev mode).
-LOCAL_PARAMETERS = {"BinanceTestnet": "false", "BinanceMainnetEnabled": "false", "LogLevel": "DEBUG"}
+# Template parameters the local stack fixes whatever samconfig.toml says, because local stand-ins
+# replace what they point at: the simulator instead of Binance, and (DashboardOrigin) the local
+# dashboard's origin for CORS. Every other parameter takes the value `sam deploy` would give it.
+LOCAL_PARAMETERS = {"BinanceTestnet": "false", "BinanceMainnetEnabled": "false"}
+FIXED_LOCALLY = (*LOCAL_PARAMETERS, "DashboardOrigin")
 
 
 def local_api_id(logical_id: str) -> str:
@@ -39,6 +41,11 @@ class LocalResources:
     def __init__(self, stack: Stack, settings: DevstackSettings, overrides: dict[str, dict[str, Any]] | None = None):
         self.stack = stack
         self.settings = settings
+        fixed = sorted(set(settings.parameter_overrides) & set(FIXED_LOCALLY))
+        if fixed:
+            raise TemplateError(
+                f"DEVSTACK_PARAMETER_OVERRIDES: {', '.join(fixed)} is fixed locally (the local stand-in serves it)"
+            )
         # logical id -> {"Ref": value, "<Attribute>": value}; the provisioner records real ARNs here
         self.overrides = overrides or {}
         self._resources: dict[str, dict[str, Any]] = stack.template.resources

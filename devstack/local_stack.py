@@ -43,7 +43,7 @@ class LocalStack:
         """``stack``: the template already read (else read now); ``zygote``: one already started
         (else one is made when ``settings.zygote``); the LocalStack stops it in :meth:`stop`."""
         self.settings = settings
-        self.stack: Stack = stack if stack is not None else read_stack(settings.template)
+        self.stack: Stack = stack if stack is not None else read_stack(settings.template, settings.parameter_overrides)
         self.resources = LocalResources(self.stack, settings, overrides)
         if zygote is None and settings.zygote:
             zygote = Zygote(log_sink)

@@ -112,7 +112,7 @@ class Runner:
         preloaded = asyncio.create_task(asyncio.to_thread(_preload, RUNNER_PRELOAD))
         env = function_base_env(settings, app_secrets)
         secret_values = {"MONGODB_URI": env["MONGODB_URI"], **app_secrets}
-        stack: Stack = await asyncio.to_thread(read_stack, settings.template)
+        stack: Stack = await asyncio.to_thread(read_stack, settings.template, settings.parameter_overrides)
         self._phase("template read")
 
         async def aws_resources() -> dict[str, dict[str, object]]:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.samconfig import parse_parameter_overrides
 from devstack.template import ROOT
 
 PORT_DEFAULTS = {
@@ -51,6 +52,8 @@ class DevstackSettings:
     aws_endpoint_url: str | None = None  # set: use it instead of starting moto
     region: str = "us-east-1"
     stack_name: str = "tradecore-local"
+    # template parameters set for this run only, over samconfig.toml's ("Key=Value Key2=Value2")
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DevstackSettings:
@@ -75,6 +78,9 @@ class DevstackSettings:
             mongodb_uri=env.get("MONGODB_URI") or None,
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            parameter_overrides=parse_parameter_overrides(
+                env.get("DEVSTACK_PARAMETER_OVERRIDES", ""), "DEVSTACK_PARAMETER_OVERRIDES"
+            ),
         )
 
     def port_variable(self, api: str) -> str:

@@ -1,5 +1,9 @@
 """What the local stack serves, read once from ``template.yaml`` (through :class:`SamTemplate`).
 
+The template's parameters take the values ``sam deploy`` would give them: their defaults, over
+those the ``parameter_overrides`` of ``samconfig.toml``'s default profile (next to the template),
+over those the local overrides (``DEVSTACK_PARAMETER_OVERRIDES``).
+
 :class:`Stack` is a snapshot of the template's specs, so the gateway, scheduler and runner look
 functions and routes up in dicts instead of re-reading the template per request. Anything the
 template says that the local stack cannot understand raises
@@ -9,9 +13,11 @@ rather than a confusing failure on the first request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack.samconfig import SAMCONFIG_NAME, read_parameter_overrides
 from devstack.template import (
     DEFAULT_TEMPLATE,
     FunctionSpec,
@@ -47,6 +53,9 @@ class Stack:
         )
 
 
-def read_stack(path: Path | str = DEFAULT_TEMPLATE) -> Stack:
-    """Parse the template at ``path`` and read its specs; raise TemplateError naming what is wrong."""
-    return Stack.of(SamTemplate.load(path))
+def read_stack(path: Path | str = DEFAULT_TEMPLATE, overrides: Mapping[str, str] | None = None) -> Stack:
+    """Parse the template at ``path``, apply samconfig.toml's default profile and then ``overrides``
+    to its parameters, and read its specs; raise TemplateError naming what is wrong (and where)."""
+    samconfig = Path(path).with_name(SAMCONFIG_NAME)
+    template = SamTemplate.load(path).with_parameters(read_parameter_overrides(samconfig), str(samconfig))
+    return Stack.of(template.with_parameters(overrides or {}, "DEVSTACK_PARAMETER_OVERRIDES"))

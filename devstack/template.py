@@ -103,6 +103,22 @@ class SamTemplate:
         """Parameter name -> default value (``""`` when none)."""
         return {name: spec.get("Default", "") for name, spec in self.parameters.items()}
 
+    def with_parameters(self, values: Mapping[str, str], source: str) -> SamTemplate:
+        """This template with ``values`` as its parameters' defaults, as a deploy with those
+        parameter overrides would see it; raise :class:`TemplateError` starting with ``source``
+        for a name the template does not declare or a value outside its ``AllowedValues``."""
+        if not values:
+            return self
+        parameters = {name: dict(spec) for name, spec in self.parameters.items()}
+        for name, value in values.items():
+            if name not in parameters:
+                raise TemplateError(f"{source}: {name} is not a parameter of the template")
+            allowed = [str(choice) for choice in parameters[name].get("AllowedValues") or []]
+            if allowed and value not in allowed:
+                raise TemplateError(f"{source}: {name}={value!r} is not one of {allowed}")
+            parameters[name]["Default"] = value
+        return SamTemplate({**self.document, "Parameters": parameters}, self.path)
+
     def resolver(
         self,
         parameters: Mapping[str, Any] | None = None,

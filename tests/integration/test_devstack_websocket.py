@@ -153,3 +153,21 @@ def test_delete_connection_closes_it(local_stack: StackHandle) -> None:
                 await asyncio.wait_for(socket.recv(), 10)
 
     asyncio.run(scenario())
+
+
+def test_sender_close_treats_gone_as_closed(local_stack: StackHandle) -> None:
+    # ending sessions counts a connection API Gateway no longer knows (410) as ended, not failed
+    from tradecore.adapters.connections import ApiGatewayMessageSender
+
+    sender = ApiGatewayMessageSender(local_stack.core_url, "us-east-1")
+
+    async def scenario() -> str:
+        async with websockets.connect(local_stack.ws_url + "?token=good") as socket:
+            connection_id = (await _whoami(socket))["requestContext"]["connectionId"]
+            await asyncio.to_thread(sender.close, connection_id)
+            with pytest.raises(websockets.exceptions.ConnectionClosed):
+                await asyncio.wait_for(socket.recv(), 10)
+            return connection_id
+
+    connection_id = asyncio.run(scenario())
+    sender.close(connection_id)  # already gone: no error

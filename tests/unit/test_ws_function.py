@@ -1,7 +1,7 @@
 """The WebSocket function through its real handler: connect with a token, subscribe, ping, fan-out.
 
 DynamoDB is moto (the ConnectionsTable built from the template's own definition); posting to
-connections is a recording fake, since moto never reports a connection gone (DESIGN.md §7).
+connections is a recording fake, since moto never reports a connection gone (DESIGN.md §8).
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
-from devstack.template import SamTemplate
 from tests.support.auth import add_user, auth_container
+from tests.support.connections import TABLE, RecordingSender, create_connections_table
 from tradecore.adapters.connections import DynamoConnectionRegistry
 from tradecore.config import Settings
 from tradecore.domain.realtime import MessageType
@@ -24,37 +23,10 @@ from tradecore.errors import DependencyUnavailableError
 from tradecore.services.fanout import Fanout
 from ws import app as ws_app
 
-TABLE = "tradecore-connections"
-
-
-class RecordingSender:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, dict[str, Any]]] = []
-        self.gone: set[str] = set()
-        self.closed: list[str] = []
-
-    def close(self, connection_id: str) -> None:
-        self.closed.append(connection_id)
-
-    def send(self, connection_id: str, message_type: MessageType, data: dict[str, Any], trace_id: str | None) -> bool:
-        if connection_id in self.gone:
-            return False
-        self.sent.append((connection_id, message_type.value, data))
-        return True
-
-
-def _create_connections_table() -> None:
-    """The ConnectionsTable as the template defines it (keys, user index), in moto."""
-    spec = SamTemplate.load().tables()["ConnectionsTable"].properties
-    boto3.client("dynamodb", region_name="us-east-1").create_table(
-        TableName=TABLE,
-        **{key: spec[key] for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")},
-    )
-
 
 @pytest.fixture
 def ws(aws: None, make_settings: Callable[..., Settings]) -> Any:
-    _create_connections_table()
+    create_connections_table()
     sender = RecordingSender()
     registry = DynamoConnectionRegistry(TABLE, "us-east-1")
     container = auth_container(
@@ -205,7 +177,7 @@ def test_revoking_tokens_closes_the_connections_they_opened(
     aws: None, make_settings: Callable[..., Settings], load_event: Callable[[str], dict[str, Any]]
 ) -> None:
     # GIVEN revocation wired to the WebSocket fan-out, as bootstrap does with a WebSocket API
-    _create_connections_table()
+    create_connections_table()
     registry, sender = DynamoConnectionRegistry(TABLE, "us-east-1"), RecordingSender()
     container = auth_container(
         make_settings(connections_table=TABLE),

@@ -8,12 +8,14 @@ keeps across invocations. Tests pass their own adapters as keyword overrides::
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
 from tradecore.config import Settings, get_settings
 from tradecore.observability import configure_logging, register_secrets
-from tradecore.ports import Exchange, HealthProbe
+from tradecore.ports import BreakerStore, Exchange, HealthProbe
 
 
 class Container:
@@ -21,6 +23,18 @@ class Container:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    @cached_property
+    def clock(self) -> Callable[[], float]:
+        """Wall-clock seconds: the one clock every time rule reads (tests override it)."""
+        return time.time
+
+    @cached_property
+    def breaker_store(self) -> BreakerStore:
+        """The circuit breakers' shared state, in the service-state table."""
+        from tradecore.adapters.breaker_store import DynamoBreakerStore
+
+        return DynamoBreakerStore(self.settings.service_state_table, self.settings.aws_region)
 
     @cached_property
     def mongo(self) -> Any:
@@ -60,7 +74,12 @@ class Container:
     def realtime(self) -> Any:
         from tradecore.services.realtime import RealtimeService
 
-        return RealtimeService(self.connection_registry, self.message_sender, self.token_service)
+        return RealtimeService(
+            self.connection_registry,
+            self.message_sender,
+            self.token_service,
+            symbols=self.settings.trading_symbols,
+        )
 
     # --- auth and users (issue 6) ---------------------------------------------------------------
 
@@ -134,7 +153,7 @@ class Container:
     def llm_analyzer(self) -> Any:
         from tradecore.adapters.openai_analyzer import OpenAIAnalyzer
 
-        return OpenAIAnalyzer(self.settings)
+        return OpenAIAnalyzer(self.settings, self.breaker_store, self.clock)
 
     @cached_property
     def technical_analyzer(self) -> Any:

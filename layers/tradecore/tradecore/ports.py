@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from tradecore.domain.analysis_record import AnalysisRecord
+from tradecore.domain.breaker import BreakerState
 from tradecore.domain.health import ComponentHealth
 from tradecore.domain.orders import (
     Balance,
@@ -22,7 +23,7 @@ from tradecore.domain.orders import (
     SymbolRules,
     Trade,
 )
-from tradecore.domain.realtime import MessageType
+from tradecore.domain.realtime import MessageType, SessionsEnded, Subscriptions
 from tradecore.domain.signals import MarketView, Verdict
 from tradecore.domain.users import Principal, User
 
@@ -51,9 +52,19 @@ class ConnectionRegistry(Protocol):
     def add(self, connection_id: str, user_id: str, role: str, token_id: str = "") -> None: ...
     def remove(self, connection_id: str) -> None: ...
     def get(self, connection_id: str) -> dict[str, Any] | None: ...
-    def set_channels(self, connection_id: str, channels: list[str]) -> None: ...
+    def subscriptions(self, connection_id: str) -> Subscriptions | None:
+        """The connection's channels and their version; ``None`` when it is not registered."""
+        ...
+
+    def set_channels(self, connection_id: str, channels: list[str], *, expected_version: int) -> None:
+        """Replace the channels only if they are still at ``expected_version`` (compare-and-set);
+        ``ConflictError`` when they changed meanwhile or the connection is gone."""
+        ...
+
     def subscribers(self, channel: str) -> list[str]: ...
-    def of_user(self, user_id: str) -> list[str]: ...
+    def of_user(self, user_id: str, token_id: str | None = None) -> list[str]:
+        """The user's connection ids; with ``token_id`` only those opened with that token."""
+        ...
 
 
 class MessageSender(Protocol):
@@ -69,9 +80,9 @@ class MessageSender(Protocol):
 
 
 class SessionTerminator(Protocol):
-    """Ends the live sessions (WebSocket connections) a revocation applies to; best effort."""
+    """Ends the live sessions (WebSocket connections) a revocation applies to; never raises."""
 
-    def end_sessions(self, user_id: str, token_id: str | None = None) -> int: ...
+    def end_sessions(self, user_id: str, token_id: str | None = None) -> SessionsEnded: ...
 
 
 # --- auth and users (issue 6) ----------------------------------------------------------------
@@ -87,11 +98,15 @@ class UserStore(Protocol):
     def get(self, user_id: str) -> User | None: ...
     def find_by_email(self, email: str) -> User | None: ...
     def count(self) -> int: ...
-    def earliest_user_id(self) -> str | None:
-        """The id of the user created first (ties broken by id), ``None`` when there is none."""
+    def claim_first_admin(self, user_id: str) -> bool:
+        """Atomically claim the installation's one first-admin place for ``user_id``: ``True`` for the one
+        claim that wins, ``False`` for every other (even when made at the same instant)."""
         ...
 
-    def list_users(self, *, limit: int, offset: int) -> list[User]: ...
+    def list_users(self, *, limit: int, offset: int) -> list[User]:
+        """Users in creation order; ``limit`` and ``offset`` are already within the domain's bounds."""
+        ...
+
     def update(
         self, user_id: str, changes: dict[str, Any], *, expected_updated_at: datetime, require_active: bool = False
     ) -> User:
@@ -255,3 +270,17 @@ class Exchange(Protocol):
     def keepalive_listen_key(self, listen_key: str) -> None: ...
 
     def close_listen_key(self, listen_key: str) -> None: ...
+
+
+class BreakerStore(Protocol):
+    """The circuit breakers' shared state (the service-state table in AWS), one record per name."""
+
+    def load(self, name: str) -> BreakerState:
+        """The current state (a fresh closed one when none was written); ``DependencyUnavailableError``
+        when the store cannot be read."""
+        ...
+
+    def swap(self, name: str, state: BreakerState, *, expected_version: int) -> bool:
+        """Write ``state`` only if the stored version is still ``expected_version``; False when another
+        instance wrote first."""
+        ...

@@ -1,7 +1,9 @@
 """WebSocket connections in DynamoDB (ConnectionsTable), and posting to them.
 
-Items: ``connection_id`` (key), ``user_id``, ``role``, ``channels`` (list), ``connected_at``,
-``expires_at`` (TTL: API Gateway closes a connection after 2 hours, so older items are stale).
+Items: ``connection_id`` (key), ``user_id``, ``role``, ``token_id``, ``channels`` (list),
+``channels_version`` (bumped by every change of ``channels``: concurrent frames compare-and-set on it),
+``connected_at``, ``expires_at`` (TTL: API Gateway closes a connection after 2 hours, so older items
+are stale).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tradecore.adapters.dynamodb_errors import translate_dynamodb_errors as _dynamodb
-from tradecore.domain.realtime import MessageType, envelope
-from tradecore.errors import DependencyUnavailableError, NotFoundError
+from tradecore.domain.realtime import MessageType, Subscriptions, envelope
+from tradecore.errors import ConflictError, DependencyUnavailableError
 
 MAX_CONNECTION_SECONDS = 2 * 60 * 60
 
@@ -35,6 +37,7 @@ class DynamoConnectionRegistry:
             "role": role,
             "token_id": token_id,  # a revoked token ends the connections it opened
             "channels": [],
+            "channels_version": 0,
             "connected_at": now,
             "expires_at": now + MAX_CONNECTION_SECONDS + 60,
         }
@@ -50,19 +53,35 @@ class DynamoConnectionRegistry:
             item: dict[str, Any] | None = self._table.get_item(Key={"connection_id": connection_id}).get("Item")
         return item
 
-    def set_channels(self, connection_id: str, channels: list[str]) -> None:
-        """Replace the connection's channels; ``NotFoundError`` if it is gone."""
+    def subscriptions(self, connection_id: str) -> Subscriptions | None:
+        """The channels and their version, read consistently (the version guards the next write)."""
+        with _dynamodb("read subscriptions"):
+            item = self._table.get_item(
+                Key={"connection_id": connection_id},
+                ConsistentRead=True,
+                ProjectionExpression="channels, channels_version",
+            ).get("Item")
+        if item is None:
+            return None
+        return Subscriptions(frozenset(item.get("channels", [])), int(item.get("channels_version", 0)))
+
+    def set_channels(self, connection_id: str, channels: list[str], *, expected_version: int) -> None:
+        """Replace the channels if still at ``expected_version``; ``ConflictError`` otherwise or if gone."""
+        # items written before versions existed have none: they count as version 0
+        unchanged = Attr("channels_version").eq(expected_version)
+        if expected_version == 0:
+            unchanged = unchanged | Attr("channels_version").not_exists()
         with _dynamodb("update subscriptions"):
             try:
                 self._table.update_item(
                     Key={"connection_id": connection_id},
-                    UpdateExpression="SET channels = :c",
-                    ConditionExpression=Attr("connection_id").exists(),
-                    ExpressionAttributeValues={":c": channels},
+                    UpdateExpression="SET channels = :c, channels_version = :next",
+                    ConditionExpression=Attr("connection_id").exists() & unchanged,
+                    ExpressionAttributeValues={":c": channels, ":next": expected_version + 1},
                 )
             except ClientError as exc:
                 if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                    raise NotFoundError("connection not found") from exc
+                    raise ConflictError("subscriptions changed meanwhile, or the connection is gone") from exc
                 raise
 
     def subscribers(self, channel: str) -> list[str]:
@@ -73,9 +92,16 @@ class DynamoConnectionRegistry:
         }
         return self._paged(self._table.scan, kwargs, "list subscribers")
 
-    def of_user(self, user_id: str) -> list[str]:
-        """Connection ids of one user, through the ``user_id-index`` GSI."""
-        kwargs: dict[str, Any] = {"IndexName": "user_id-index", "KeyConditionExpression": Key("user_id").eq(user_id)}
+    def of_user(self, user_id: str, token_id: str | None = None) -> list[str]:
+        """Connection ids of one user (only those opened with ``token_id`` when given), through the
+        ``user_id-index`` GSI."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "user_id-index",
+            "KeyConditionExpression": Key("user_id").eq(user_id),
+            "ProjectionExpression": "connection_id",
+        }
+        if token_id is not None:
+            kwargs["FilterExpression"] = Attr("token_id").eq(token_id)
         return self._paged(self._table.query, kwargs, "list user connections")
 
     def _paged(self, call: Any, kwargs: dict[str, Any], operation: str) -> list[str]:

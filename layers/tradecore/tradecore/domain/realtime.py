@@ -7,15 +7,23 @@ Clients send ``{"action": "subscribe"|"unsubscribe"|"ping", "channels": [...]}``
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from tradecore.errors import InvalidInputError
 
+# Per connection, over all its frames: every publish to a channel costs one @connections post per
+# subscriber, and the connection item must stay small.
 MAX_CHANNELS_PER_CONNECTION = 50
 _SYMBOL = re.compile(r"^[A-Z0-9]{5,20}$")
-_PER_SYMBOL = ("prices", "candles")
 _GLOBAL = ("signals", "trades", "account", "status")
+# Binance's kline intervals (the keys of domain.candles.TIMEFRAME_MS, which imports numpy: not on
+# the WebSocket function's cold start path; a test keeps the two equal)
+CANDLE_INTERVALS = frozenset(
+    {"1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"}
+)
 # A subscription to these means "mine": their messages go to one user's connections only.
 PER_USER_CHANNELS = frozenset({"trades", "account"})
 
@@ -38,24 +46,64 @@ class Action(StrEnum):
     PING = "ping"
 
 
-def validate_channel(channel: Any) -> str:
-    """``prices:BTCUSDT``, ``candles:ETHUSDT``, ``signals``, ``trades``, ``account``, ``status``."""
+@dataclass(frozen=True)
+class Subscriptions:
+    """A connection's channels and the version they were read at (for a compare-and-set write)."""
+
+    channels: frozenset[str]
+    version: int
+
+
+@dataclass(frozen=True)
+class SessionsEnded:
+    """What ending a user's sessions achieved: ``failed`` connections may still be open or registered.
+
+    ``complete`` is False when the user's connections could not even be listed.
+    """
+
+    ended: int
+    failed: tuple[str, ...] = ()
+    complete: bool = True
+
+
+def validate_channel(channel: Any, symbols: Collection[str] | None) -> str:
+    """``prices:<SYMBOL>``, ``book:<SYMBOL>``, ``candles:<SYMBOL>:<interval>``, or a global channel.
+
+    Market channels exist only for ``symbols`` (the platform's ``TRADING_SYMBOLS``); with ``None``
+    any well-formed symbol passes (unsubscribing from a symbol no longer traded must still work).
+    """
     if not isinstance(channel, str):
         raise InvalidInputError("channels: each channel must be a string")
     if channel in _GLOBAL:
         return channel
-    kind, _, symbol = channel.partition(":")
-    if kind in _PER_SYMBOL and _SYMBOL.match(symbol):
+    kind, _, rest = channel.partition(":")
+    symbol, _, interval = rest.partition(":")
+    well_formed = (kind in ("prices", "book") and not interval) or (kind == "candles" and interval in CANDLE_INTERVALS)
+    if well_formed and _SYMBOL.match(symbol) and (symbols is None or symbol in symbols):
         return channel
     raise InvalidInputError(f"channels: unknown channel {channel[:40]!r}")
 
 
-def validate_channels(channels: Any) -> list[str]:
+def validate_channels(channels: Any, symbols: Collection[str] | None) -> list[str]:
+    """The distinct channels of one frame, sorted; ``InvalidInputError`` if any is unknown."""
     if not isinstance(channels, list) or not channels:
         raise InvalidInputError("channels: a non-empty list is required")
     if len(channels) > MAX_CHANNELS_PER_CONNECTION:
         raise InvalidInputError(f"channels: at most {MAX_CHANNELS_PER_CONNECTION} per connection")
-    return sorted({validate_channel(channel) for channel in channels})
+    return sorted({validate_channel(channel, symbols) for channel in channels})
+
+
+def apply_action(current: frozenset[str], action: Action, requested: Iterable[str]) -> frozenset[str]:
+    """The channels after a subscribe/unsubscribe; ``InvalidInputError`` past the per-connection cap."""
+    if action is Action.UNSUBSCRIBE:
+        return current - set(requested)
+    updated = current | set(requested)
+    if len(updated) > MAX_CHANNELS_PER_CONNECTION:
+        raise InvalidInputError(
+            f"channels: at most {MAX_CHANNELS_PER_CONNECTION} per connection "
+            f"(this one has {len(current)}; unsubscribe from some first)"
+        )
+    return updated
 
 
 def envelope(message_type: MessageType, data: dict[str, Any], trace_id: str | None) -> dict[str, Any]:
