@@ -17,6 +17,7 @@ import pytest
 
 from ai import app as ai_app
 from tests.support.ai_events import analyze_body, analyze_event, invoke
+from tests.support.breaker import InMemoryBreakerStore
 from tests.support.fake_analysis import FakeAnalysisStore, RecordingBroadcaster
 from tests.support.fake_openai import MODEL, FakeOpenAI
 from tradecore.adapters.openai_analyzer import OpenAIAnalyzer
@@ -47,7 +48,12 @@ def ai_settings(make_settings: Callable[..., Settings], fake_openai: FakeOpenAI)
 
 @pytest.fixture
 def container(ai_settings: Settings) -> Iterator[Container]:
-    container = bootstrap(ai_settings, analysis_store=FakeAnalysisStore(), broadcaster=RecordingBroadcaster())
+    container = bootstrap(
+        ai_settings,
+        analysis_store=FakeAnalysisStore(),
+        broadcaster=RecordingBroadcaster(),
+        breaker_store=InMemoryBreakerStore(),
+    )
     ai_app.app.state.container = container
     yield container
     container.analysis_service.pending.close()
@@ -115,7 +121,7 @@ def test_attempts_stop_when_the_deadline_cannot_fit_another(ai_settings: Setting
     from tests.unit.test_technical_analyzer import _view
 
     fake_openai.reset(default="slow")
-    analyzer = OpenAIAnalyzer(ai_settings)
+    analyzer = OpenAIAnalyzer(ai_settings, InMemoryBreakerStore())
     started = time.monotonic()
     with pytest.raises(DependencyUnavailableError):
         analyzer.analyze(_view({"1h": "up"}), deadline=started + 0.5)
@@ -129,7 +135,7 @@ def test_breaker_opens_after_repeated_failures_and_health_says_so(
     from tests.unit.test_technical_analyzer import _view
 
     fake_openai.reset(default="500")
-    analyzer = OpenAIAnalyzer(ai_settings.model_copy(update={"ai_retry_delays_seconds": []}))
+    analyzer = OpenAIAnalyzer(ai_settings.model_copy(update={"ai_retry_delays_seconds": []}), InMemoryBreakerStore())
     for _ in range(5):
         with pytest.raises(DependencyUnavailableError):
             analyzer.analyze(_view({"1h": "up"}), time.monotonic() + 5)
@@ -146,7 +152,12 @@ def patient_container(ai_settings: Settings) -> Iterator[Container]:
     """The same wiring with a generous OpenAI timeout: 100 threads on 2 cores must not turn the
     one slow upstream call into a timeout and a retry (that would be a second call)."""
     settings = ai_settings.model_copy(update={"ai_timeout_seconds": 10.0})
-    container = bootstrap(settings, analysis_store=FakeAnalysisStore(), broadcaster=RecordingBroadcaster())
+    container = bootstrap(
+        settings,
+        analysis_store=FakeAnalysisStore(),
+        broadcaster=RecordingBroadcaster(),
+        breaker_store=InMemoryBreakerStore(),
+    )
     ai_app.app.state.container = container
     yield container
     container.analysis_service.pending.close()

@@ -83,6 +83,18 @@ class DependencyUnavailableError(TradecoreError):
         self.temporary = temporary
 
 
+class CircuitOpenError(DependencyUnavailableError):
+    """The dependency failed repeatedly (on any instance): calls are refused until it has had time
+    to recover. Not retried by the retry policy: waiting is the point."""
+
+    code = "circuit_open"
+    default_message = "A dependency is failing; calls to it are paused"
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("temporary", False)
+        super().__init__(message, **kwargs)
+
+
 class OrderStatusUnknownError(DependencyUnavailableError):
     """An order was sent but the exchange's answer was lost and a lookup could not settle it.
 

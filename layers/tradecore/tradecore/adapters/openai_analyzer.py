@@ -5,25 +5,29 @@ does not pay for it when the key is unset or the answer is cached. Attempts: now
 (``AI_RETRY_DELAYS_SECONDS``); each attempt's timeout is ``min(AI_TIMEOUT_SECONDS, time left)``
 and no attempt starts with less than ``AI_MIN_ATTEMPT_SECONDS`` left. Rate limits, 5xx, timeouts
 and connection errors are retried; malformed output is not (the technical answer is better than
-waiting). A circuit breaker (in-process) stops calling OpenAI after repeated failures.
+waiting). The shared circuit breaker (:mod:`tradecore.resilience`, state in the service-state
+table) stops every instance calling OpenAI after repeated failures; malformed output does not
+count against OpenAI (it answered).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import pybreaker
 from pydantic import BaseModel, Field, ValidationError
-from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from tradecore.adapters.openai_prompt import build_messages
 from tradecore.config import Settings
+from tradecore.domain.breaker import BreakerPhase, BreakerPolicy
 from tradecore.domain.health import ComponentHealth, HealthStatus
 from tradecore.domain.signals import MarketView, Signal, Source, Verdict
-from tradecore.errors import DependencyUnavailableError
+from tradecore.errors import CircuitOpenError, DependencyUnavailableError
+from tradecore.ports import BreakerStore
+from tradecore.resilience import CircuitBreaker, RetryPolicy
 
 
 class LlmVerdict(BaseModel):
@@ -42,20 +46,27 @@ class _MalformedOutputError(Exception):
     """The model answered, but not in the agreed shape; not OpenAI being down."""
 
 
+def _is_temporary(exc: BaseException) -> bool:
+    return isinstance(exc, _TemporaryError)
+
+
 class OpenAIAnalyzer:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, breaker_store: BreakerStore, clock: Callable[[], float] = time.time) -> None:
         self._settings = settings
         self.configured = settings.openai_api_key is not None
         self._client: Any = None
         self._client_lock = threading.Lock()
-        self._delays = [0.0, *settings.ai_retry_delays_seconds]
-        self._breaker = pybreaker.CircuitBreaker(
-            fail_max=settings.breaker_fail_max,
-            reset_timeout=settings.breaker_reset_seconds,
-            success_threshold=settings.breaker_success_threshold,
-            exclude=[_MalformedOutputError],
-            name="openai",
+        self._retry = RetryPolicy(
+            delays=tuple(settings.ai_retry_delays_seconds),
+            retryable=_is_temporary,
+            min_attempt_seconds=settings.ai_min_attempt_seconds,
         )
+        policy = BreakerPolicy(
+            fail_max=settings.breaker_fail_max,
+            reset_seconds=settings.breaker_reset_seconds,
+            success_threshold=settings.breaker_success_threshold,
+        )
+        self._breaker = CircuitBreaker("openai", breaker_store, policy, clock, neutral=(_MalformedOutputError,))
         self.last_call_at: datetime | None = None
         self.last_outcome: str | None = None
 
@@ -64,38 +75,20 @@ class OpenAIAnalyzer:
         if not self.configured:
             raise DependencyUnavailableError("OpenAI is not configured", dependency="openai", temporary=False)
         messages = build_messages(view, self._settings.ai_prompt_recent_candles)
-        retrying = Retrying(
-            retry=retry_if_exception_type(_TemporaryError),
-            wait=lambda state: self._delay_before(state.attempt_number + 1),
-            stop=lambda state: self._should_stop(state, deadline),
-            sleep=time.sleep,
-            reraise=True,
-        )
         try:
-            for attempt in retrying:
-                with attempt:
-                    timeout = self._attempt_timeout(deadline)
-                    return self._breaker.call(self._complete, messages, timeout)
-        except pybreaker.CircuitBreakerError as exc:
+            return self._retry.call_until(deadline, self._attempt, messages, deadline)
+        except CircuitOpenError:
             reason = "circuit breaker open"
-            if exc.__cause__ is not None:
-                reason = f"circuit breaker opened after: {exc.__cause__}"
         except (_TemporaryError, _MalformedOutputError) as exc:
             reason = str(exc)
         raise DependencyUnavailableError(f"OpenAI unavailable: {reason}", dependency="openai")
 
-    def _delay_before(self, attempt_number: int) -> float:
-        return self._delays[attempt_number - 1] if attempt_number - 1 < len(self._delays) else 0.0
-
-    def _should_stop(self, state: RetryCallState, deadline: float) -> bool:
-        next_attempt = state.attempt_number + 1
-        if next_attempt > len(self._delays):
-            return True
-        starts_at = time.monotonic() + self._delay_before(next_attempt)
-        return deadline - starts_at < self._settings.ai_min_attempt_seconds
+    def _attempt(self, messages: list[dict[str, str]], deadline: float) -> Verdict:
+        timeout = self._attempt_timeout(deadline)
+        return self._breaker.call(self._complete, messages, timeout)
 
     def _attempt_timeout(self, deadline: float) -> float:
-        remaining = deadline - time.monotonic()
+        remaining = self._retry.remaining(deadline)
         if remaining < self._settings.ai_min_attempt_seconds:
             raise _TemporaryError(f"deadline too close for an attempt ({remaining:.2f}s left)")
         return min(self._settings.ai_timeout_seconds, remaining)
@@ -159,14 +152,19 @@ class OpenAIAnalyzer:
         info: dict[str, Any] = {
             "configured": self.configured,
             "model": self._settings.openai_model,
-            "breaker": self._breaker.current_state,
-            "failures": self._breaker.fail_counter,
+            "breaker": "closed",
+            "failures": 0,
             "last_call_at": self.last_call_at.isoformat() if self.last_call_at else None,
             "last_outcome": self.last_outcome,
         }
         if not self.configured:
             return ComponentHealth("openai", HealthStatus.OK, "not configured: technical analysis only", info)
-        if self._breaker.current_state == pybreaker.STATE_OPEN:
+        breaker = self._breaker.state()  # the shared state: what every instance sees
+        if breaker is None:
+            info["breaker"] = "unknown"
+            return ComponentHealth("openai", HealthStatus.OK, "breaker state unavailable: calls go through", info)
+        info.update(breaker=breaker.phase.value, failures=breaker.failures)
+        if breaker.phase is not BreakerPhase.CLOSED:
             return ComponentHealth("openai", HealthStatus.DEGRADED, "circuit open: technical fallback", info)
         return ComponentHealth("openai", HealthStatus.OK, None, info)
 
