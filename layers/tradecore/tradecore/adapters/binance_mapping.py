@@ -33,8 +33,17 @@ def plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _optional(value: Any) -> Decimal | None:
+    return dec(value) if value not in (None, "") else None
+
+
 def symbol_rules(info: dict[str, Any]) -> SymbolRules:
-    """A symbol's ``exchangeInfo`` entry as :class:`SymbolRules` (NOTIONAL or legacy MIN_NOTIONAL)."""
+    """A symbol's ``exchangeInfo`` entry as :class:`SymbolRules` (NOTIONAL or legacy MIN_NOTIONAL).
+
+    Zeros are kept, not dropped: Binance sends MARKET_LOT_SIZE with ``stepSize`` "0.00000000"
+    (no step) and a real ``maxQty``, and the order maths treats each zero as "this rule is off".
+    The legacy MIN_NOTIONAL has no maximum and one ``applyToMarket`` flag.
+    """
     filters = {f["filterType"]: f for f in info.get("filters", [])}
     price = filters.get("PRICE_FILTER", {})
     lot = filters.get("LOT_SIZE", {})
@@ -54,9 +63,10 @@ def symbol_rules(info: dict[str, Any]) -> SymbolRules:
         min_notional=dec(notional.get("minNotional")),
         max_notional=max_notional,
         apply_min_notional_to_market=bool(notional.get("applyMinToMarket", notional.get("applyToMarket", True))),
-        market_step_size=dec(market_lot.get("stepSize")) or None,
-        market_min_qty=dec(market_lot.get("minQty")) if market_lot else None,
-        market_max_qty=dec(market_lot.get("maxQty")) or None,
+        apply_max_notional_to_market=bool(notional.get("applyMaxToMarket", False)),
+        market_step_size=_optional(market_lot.get("stepSize")),
+        market_min_qty=_optional(market_lot.get("minQty")),
+        market_max_qty=_optional(market_lot.get("maxQty")),
         status=info.get("status", "TRADING"),
     )
 

@@ -8,6 +8,17 @@ exchange never has to reject it for a filter we could have known about; a failur
 Rounding is conservative and side-aware: a BUY limit rounds down and a SELL limit rounds up
 (never worse than the user's limit), a stop rounds so it never triggers earlier than asked, and
 quantities round down. Rounding and checking share one grid origin (the filter's minimum).
+
+One exception, for stop-limit orders: rounding never moves the limit across the stop. A SELL stop
+with its limit at the stop (98.3626 → stop 98.36) would otherwise get the limit 98.37, above the
+price that triggered it, and never fill in the falling market it was meant to escape; so a limit
+the user put at or below the stop (SELL), or at or above it (BUY), stays there after rounding,
+even if that costs up to one tick against the user's limit.
+
+MARKET orders pass LOT_SIZE and, where the symbol has it, MARKET_LOT_SIZE (each of its bounds and
+its step apply when non-zero; Binance sends step 0 with a smaller ``maxQty``). The NOTIONAL
+minimum and maximum bind MARKET orders only under their own flags (``applyMinToMarket``,
+``applyMaxToMarket``).
 """
 
 from __future__ import annotations
@@ -56,19 +67,22 @@ def round_price(price: Decimal, rules: SymbolRules, rounding: str) -> Decimal:
     return round_to_step(price, rules.tick_size, rounding, rules.min_price)
 
 
-def _lot_grid(rules: SymbolRules, market: bool) -> tuple[str, Decimal, Decimal, Decimal]:
-    """(filter name, step, minimum, maximum) of the lot filter that applies: one grid for both
-    rounding and checking."""
-    if market and rules.market_step_size:
-        min_qty = rules.market_min_qty if rules.market_min_qty is not None else rules.min_qty
-        return "MARKET_LOT_SIZE", rules.market_step_size, min_qty, rules.market_max_qty or rules.max_qty
-    return "LOT_SIZE", rules.step_size, rules.min_qty, rules.max_qty
+def _lot_filters(rules: SymbolRules, market: bool) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+    """(filter name, step, minimum, maximum) of every lot filter the order must pass, LOT_SIZE
+    first: one set of grids for both rounding and checking. A zero disables a rule."""
+    filters = [("LOT_SIZE", rules.step_size, rules.min_qty, rules.max_qty)]
+    market_lot = (rules.market_step_size, rules.market_min_qty, rules.market_max_qty)
+    if market and any(value is not None for value in market_lot):
+        step, min_qty, max_qty = (value or _ZERO for value in market_lot)
+        filters.append(("MARKET_LOT_SIZE", step, min_qty, max_qty))
+    return filters
 
 
 def round_quantity(quantity: Decimal, rules: SymbolRules, *, market: bool = False) -> Decimal:
-    """The quantity on the lot step grid (measured from ``minQty``), always rounded down."""
-    _, step, min_qty, _ = _lot_grid(rules, market)
-    return round_to_step(quantity, step, ROUND_FLOOR, min_qty)
+    """The quantity on every lot step grid that applies (measured from ``minQty``), rounded down."""
+    for _, step, min_qty, _ in _lot_filters(rules, market):
+        quantity = round_to_step(quantity, step, ROUND_FLOOR, min_qty)
+    return quantity
 
 
 def _fail(symbol: str, filter_name: str, message: str) -> InvalidInputError:
@@ -90,23 +104,25 @@ def check_price(price: Decimal, rules: SymbolRules) -> None:
 
 
 def check_quantity(quantity: Decimal, rules: SymbolRules, *, market: bool = False) -> None:
-    """Raise unless ``quantity`` is within the lot limits and on the step grid (LOT_SIZE)."""
-    name, step, min_qty, max_qty = _lot_grid(rules, market)
-    if quantity <= _ZERO:
-        raise _fail(rules.symbol, name, "quantity must be positive")
-    if quantity < min_qty:
-        raise _fail(rules.symbol, name, f"quantity {quantity} is below the minimum {min_qty}")
-    if max_qty > _ZERO and quantity > max_qty:
-        raise _fail(rules.symbol, name, f"quantity {quantity} is above the maximum {max_qty}")
-    if step > _ZERO and (quantity - min_qty) % step != _ZERO:
-        raise _fail(rules.symbol, name, f"quantity {quantity} is not a multiple of the step {step}")
+    """Raise unless ``quantity`` passes LOT_SIZE (and, for a MARKET order, MARKET_LOT_SIZE):
+    within each filter's bounds and on its step grid."""
+    for name, step, min_qty, max_qty in _lot_filters(rules, market):
+        if quantity <= _ZERO:
+            raise _fail(rules.symbol, name, "quantity must be positive")
+        if quantity < min_qty:
+            raise _fail(rules.symbol, name, f"quantity {quantity} is below the minimum {min_qty}")
+        if max_qty > _ZERO and quantity > max_qty:
+            raise _fail(rules.symbol, name, f"quantity {quantity} is above the maximum {max_qty}")
+        if step > _ZERO and (quantity - min_qty) % step != _ZERO:
+            raise _fail(rules.symbol, name, f"quantity {quantity} is not a multiple of the step {step}")
 
 
-def check_notional(notional: Decimal, rules: SymbolRules) -> None:
-    """Raise unless ``price * quantity`` is within the NOTIONAL filter's bounds."""
-    if notional < rules.min_notional:
+def check_notional(notional: Decimal, rules: SymbolRules, *, check_min: bool = True, check_max: bool = True) -> None:
+    """Raise unless ``price * quantity`` is within the NOTIONAL filter's bounds (those asked for:
+    MARKET orders pass only the bounds whose ``applyMinToMarket`` / ``applyMaxToMarket`` is set)."""
+    if check_min and notional < rules.min_notional:
         raise _fail(rules.symbol, "NOTIONAL", f"order value {notional} is below the minimum {rules.min_notional}")
-    if rules.max_notional is not None and notional > rules.max_notional:
+    if check_max and rules.max_notional is not None and notional > rules.max_notional:
         raise _fail(rules.symbol, "NOTIONAL", f"order value {notional} is above the maximum {rules.max_notional}")
 
 
@@ -123,21 +139,38 @@ def prepare_order(request: OrderRequest, rules: SymbolRules, reference_price: De
         raise InvalidInputError(f"{rules.symbol} is not trading now ({rules.status})")
     if request.type is OrderType.MARKET:
         return _prepare_market(request, rules, reference_price)
+    if not request.type.has_limit_price:
+        raise InvalidInputError(f"{request.type} orders are not supported; use {request.type}_LIMIT")
     if request.price is None or request.quantity is None:
         raise InvalidInputError(f"a {request.type} order needs a price and a quantity")
     if request.type.has_stop_price and request.stop_price is None:
         raise InvalidInputError(f"a {request.type} order needs a stop price")
     price = round_price(request.price, rules, limit_price_rounding(request.side))
+    stop_price = None
+    if request.type.has_stop_price and request.stop_price is not None:
+        stop_price = round_price(request.stop_price, rules, stop_price_rounding(request.side, request.type))
+        price = _limit_beside_stop(request.side, request.price, request.stop_price, price, stop_price)
+        check_price(stop_price, rules)
     quantity = round_quantity(request.quantity, rules)
     check_price(price, rules)
     check_quantity(quantity, rules)
     check_notional(price * quantity, rules)
-    stop_price = None
-    if request.type.has_stop_price and request.stop_price is not None:
-        stop_price = round_price(request.stop_price, rules, stop_price_rounding(request.side, request.type))
-        check_price(stop_price, rules)
     time_in_force = None if request.type is OrderType.LIMIT_MAKER else (request.time_in_force or TimeInForce.GTC)
     return replace(request, price=price, quantity=quantity, stop_price=stop_price, time_in_force=time_in_force)
+
+
+def _limit_beside_stop(side: Side, asked: Decimal, asked_stop: Decimal, price: Decimal, stop: Decimal) -> Decimal:
+    """The rounded limit, moved onto the rounded stop if rounding carried it across.
+
+    A SELL limit asked at or below its stop stays at or below it (a BUY: at or above), so the
+    order can fill once triggered in the market that triggered it. Both values are on the tick
+    grid, so the result is too.
+    """
+    if side is Side.SELL and asked <= asked_stop and price > stop:
+        return stop
+    if side is Side.BUY and asked >= asked_stop and price < stop:
+        return stop
+    return price
 
 
 def _prepare_market(request: OrderRequest, rules: SymbolRules, reference_price: Decimal | None) -> OrderRequest:
@@ -147,15 +180,18 @@ def _prepare_market(request: OrderRequest, rules: SymbolRules, reference_price: 
         quote = round_to_step(request.quote_quantity, Decimal("0.00000001"))
         if quote <= _ZERO:
             raise InvalidInputError("the quote quantity must be positive")
-        if rules.apply_min_notional_to_market:
-            check_notional(quote, rules)
+        check_notional(quote, rules, **_market_notional_bounds(rules))
         return replace(request, quote_quantity=quote, price=None, time_in_force=None)
     assert request.quantity is not None  # noqa: S101 - narrowed by the check above
     quantity = round_quantity(request.quantity, rules, market=True)
     check_quantity(quantity, rules, market=True)
-    if rules.apply_min_notional_to_market and reference_price is not None:
-        check_notional(reference_price * quantity, rules)
+    if reference_price is not None:
+        check_notional(reference_price * quantity, rules, **_market_notional_bounds(rules))
     return replace(request, quantity=quantity, price=None, time_in_force=None)
+
+
+def _market_notional_bounds(rules: SymbolRules) -> dict[str, bool]:
+    return {"check_min": rules.apply_min_notional_to_market, "check_max": rules.apply_max_notional_to_market}
 
 
 def quantity_for_quote(quote: Decimal, price: Decimal, rules: SymbolRules) -> Decimal:

@@ -1,14 +1,19 @@
 """Orders, fills, balances and market data as the exchange port speaks them.
 
 Plain frozen dataclasses with Decimal money; no I/O, no vendor formats (the Binance adapter maps
-its JSON to and from these).
+its JSON to and from these). The enums hold every value Binance documents, because an account can
+hold orders placed elsewhere (the Binance app, another bot) and reading them must never fail.
+Requests refuse non-finite amounts (NaN, Infinity) when built: Decimal accepts them, but any
+comparison or rounding on them raises ``decimal.InvalidOperation``, which would surface as a 500.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from enum import StrEnum
+
+from tradecore.errors import InvalidInputError
 
 
 class Side(StrEnum):
@@ -17,19 +22,24 @@ class Side(StrEnum):
 
 
 class OrderType(StrEnum):
+    """Binance's order types. STOP_LOSS and TAKE_PROFIT become MARKET orders when triggered; we
+    never place them, but orders placed elsewhere may be of those types."""
+
     MARKET = "MARKET"
     LIMIT = "LIMIT"
     LIMIT_MAKER = "LIMIT_MAKER"
+    STOP_LOSS = "STOP_LOSS"
     STOP_LOSS_LIMIT = "STOP_LOSS_LIMIT"
+    TAKE_PROFIT = "TAKE_PROFIT"
     TAKE_PROFIT_LIMIT = "TAKE_PROFIT_LIMIT"
 
     @property
     def has_limit_price(self) -> bool:
-        return self is not OrderType.MARKET
+        return self not in (OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT)
 
     @property
     def has_stop_price(self) -> bool:
-        return self in (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+        return self.value.startswith(("STOP_LOSS", "TAKE_PROFIT"))
 
 
 class TimeInForce(StrEnum):
@@ -39,22 +49,46 @@ class TimeInForce(StrEnum):
 
 
 class OrderStatus(StrEnum):
+    """Binance's order statuses. PENDING_NEW is an order-list leg waiting for its working order to
+    fill; PENDING_CANCEL is documented as unused. Both are still live, so both count as open."""
+
     NEW = "NEW"
+    PENDING_NEW = "PENDING_NEW"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
     FILLED = "FILLED"
     CANCELED = "CANCELED"
+    PENDING_CANCEL = "PENDING_CANCEL"
     REJECTED = "REJECTED"
     EXPIRED = "EXPIRED"
     EXPIRED_IN_MATCH = "EXPIRED_IN_MATCH"
 
     @property
     def is_open(self) -> bool:
-        return self in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+        """Not final: it may still fill or be cancelled."""
+        return self in (
+            OrderStatus.NEW,
+            OrderStatus.PENDING_NEW,
+            OrderStatus.PARTIALLY_FILLED,
+            OrderStatus.PENDING_CANCEL,
+        )
+
+
+def require_finite_decimals(instance: object) -> None:
+    """Raise :class:`InvalidInputError` naming the first Decimal field that is NaN or infinite."""
+    for item in fields(instance):  # type: ignore[arg-type]
+        value = getattr(instance, item.name)
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise InvalidInputError(f"{item.name} must be a finite number", details={"field": item.name})
 
 
 @dataclass(frozen=True)
 class SymbolRules:
-    """The exchange's filters for one symbol (PRICE_FILTER, LOT_SIZE, NOTIONAL)."""
+    """The exchange's filters for one symbol (PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL).
+
+    A zero in a bound or step disables that rule, as on Binance (its MARKET_LOT_SIZE usually has
+    step 0 and its own, smaller ``maxQty``). ``market_*`` are None when the symbol has no
+    MARKET_LOT_SIZE filter. Each NOTIONAL bound applies to MARKET orders only under its own flag.
+    """
 
     symbol: str
     base_asset: str
@@ -68,6 +102,7 @@ class SymbolRules:
     min_notional: Decimal
     max_notional: Decimal | None = None
     apply_min_notional_to_market: bool = True
+    apply_max_notional_to_market: bool = False
     market_step_size: Decimal | None = None
     market_min_qty: Decimal | None = None
     market_max_qty: Decimal | None = None
@@ -87,6 +122,9 @@ class OrderRequest:
     stop_price: Decimal | None = None
     time_in_force: TimeInForce | None = None
     client_order_id: str | None = None
+
+    def __post_init__(self) -> None:
+        require_finite_decimals(self)
 
 
 @dataclass(frozen=True)
@@ -141,6 +179,9 @@ class OcoRequest:
     stop_price: Decimal
     stop_limit_price: Decimal
     list_client_order_id: str | None = None
+
+    def __post_init__(self) -> None:
+        require_finite_decimals(self)
 
 
 @dataclass(frozen=True)
