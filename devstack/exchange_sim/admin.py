@@ -59,12 +59,14 @@ async def get_faults(request: web.Request) -> web.Response:
 
 @routes.post("/sim/faults")
 async def set_faults(request: web.Request) -> web.Response:
-    """``{latency_ms, error_rate, drop_streams, reject_next_order, drop_response_after_place}``;
-    absent fields stay as they are.
+    """``{latency_ms, error_rate, drop_streams, reject_next_order, drop_response_after_place,
+    hide_new_orders_ms}``; absent fields stay as they are.
 
     ``reject_next_order`` is ``true``, a count, or ``{"code", "msg", "status"}`` for the error.
-    ``drop_response_after_place`` (``true`` or a count) places the next orders, then cuts the
-    connection before answering: the client cannot know the order exists (a lost response).
+    ``drop_response_after_place`` (``true`` or a count) places the next orders (or OCO lists), then
+    cuts the connection before answering: the client cannot know the order exists (a lost response).
+    ``hide_new_orders_ms`` (0 turns it off) keeps every order and list placed from now on invisible
+    to queries (order, openOrders, allOrders, orderList) for that long, as Binance may for a moment.
     """
     sim = request.app[SIM]
     body = await _body(request)
@@ -81,6 +83,8 @@ async def set_faults(request: web.Request) -> web.Response:
     drop = body.get("drop_response_after_place")
     if drop is not None:
         faults.drop_response_after_place = max(0, int(drop))
+    if "hide_new_orders_ms" in body:
+        faults.hide_new_orders_ms = max(0, int(body["hide_new_orders_ms"]))
     dropped = await request.app[HUB_KEY].drop_all() if body.get("drop_streams") else 0
     return json_response({**faults.as_dict(), "dropped_connections": dropped})
 

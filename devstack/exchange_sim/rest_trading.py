@@ -113,6 +113,7 @@ def _place(request: web.Request, test: bool) -> web.Response:
         raise rejection
     order = sim.engine.place(account, spec.symbol, now=now, **order_args)
     sim.dirty = True
+    sim.hide_if_faulted([order.order_id])
     if sim.take_dropped_response() and request.transport is not None:
         request.transport.close()  # the order exists; its response never arrives
     resp_type = params.get("newOrderRespType") or ("FULL" if order.type in ("MARKET", "LIMIT") else "ACK")
@@ -145,7 +146,10 @@ def _find_order(request: web.Request, account: Account, not_found: BinanceError)
 @routes.get("/api/v3/order")
 async def query_order(request: web.Request) -> web.Response:
     account = signed_account(request)
-    return json_response(views.order_status(_find_order(request, account, unknown_order())))
+    order = _find_order(request, account, unknown_order())
+    if not request.app[SIM].order_visible(order.order_id):
+        raise unknown_order()  # accepted, but not yet seen by queries (hide_new_orders_ms)
+    return json_response(views.order_status(order))
 
 
 @routes.delete("/api/v3/order")
@@ -160,12 +164,13 @@ async def cancel_order(request: web.Request) -> web.Response:
 
 @routes.get("/api/v3/openOrders")
 async def open_orders(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
     account = signed_account(request)
     spec = symbol_of(request, required=False)
     orders = [
         views.order_status(o)
         for o in account.orders.values()
-        if o.is_open and (spec is None or o.symbol == spec.symbol)
+        if o.is_open and (spec is None or o.symbol == spec.symbol) and sim.order_visible(o.order_id)
     ]
     return json_response(orders)
 
@@ -187,6 +192,7 @@ async def cancel_open_orders(request: web.Request) -> web.Response:
 
 @routes.get("/api/v3/allOrders")
 async def all_orders(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
     account = signed_account(request)
     spec = symbol_of(request)
     assert spec is not None  # noqa: S101 - required
@@ -201,6 +207,7 @@ async def all_orders(request: web.Request) -> web.Response:
         and (from_id is None or o.order_id >= from_id)
         and (start is None or o.time >= start)
         and (end is None or o.time <= end)
+        and sim.order_visible(o.order_id)
     ]
     rows = rows[:limit] if from_id is not None or start is not None else rows[-limit:]
     return json_response([views.order_status(o) for o in rows])

@@ -44,6 +44,7 @@ class Faults:
     error_rate: float = 0.0
     reject_next_orders: list[dict[str, Any]] = field(default_factory=list)
     drop_response_after_place: int = 0  # the next N orders are placed, then the connection is cut
+    hide_new_orders_ms: int = 0  # each order (or list) placed is invisible to queries this long
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +52,7 @@ class Faults:
             "error_rate": self.error_rate,
             "reject_next_order": len(self.reject_next_orders),
             "drop_response_after_place": self.drop_response_after_place,
+            "hide_new_orders_ms": self.hide_new_orders_ms,
         }
 
 
@@ -84,6 +86,9 @@ class Simulator:
         self.accounts: dict[str, Account] = {}
         self.uids: dict[str, int] = {}
         self.dirty = False
+        # order id / order list id -> clock ms until which queries do not see it (hide_new_orders_ms)
+        self.hidden_orders: dict[int, int] = {}
+        self.hidden_lists: dict[int, int] = {}
         self._restore()
         if DEMO_API_KEY not in self.accounts:
             self.create_account(DEMO_API_KEY, DEMO_API_SECRET, config.starting_balances)
@@ -150,6 +155,37 @@ class Simulator:
         if self.faults.drop_response_after_place <= 0:
             return False
         self.faults.drop_response_after_place -= 1
+        return True
+
+    def hide_if_faulted(self, order_ids: list[int], order_list_id: int | None = None) -> None:
+        """Keep just-placed orders (and their list) out of queries for ``hide_new_orders_ms``.
+
+        Binance can accept an order and not show it to ``GET /api/v3/order`` for a moment; a client
+        that resends on one "not found" then places it twice. Order and list ids are global, so the
+        ids alone name them.
+        """
+        if self.faults.hide_new_orders_ms <= 0:
+            return
+        until = self.clock.now() + self.faults.hide_new_orders_ms
+        for order_id in order_ids:
+            self.hidden_orders[order_id] = until
+        if order_list_id is not None:
+            self.hidden_lists[order_list_id] = until
+
+    def order_visible(self, order_id: int) -> bool:
+        """Whether queries may see this order yet (see :meth:`hide_if_faulted`)."""
+        return self._visible(self.hidden_orders, order_id)
+
+    def order_list_visible(self, order_list_id: int) -> bool:
+        return self._visible(self.hidden_lists, order_list_id)
+
+    def _visible(self, hidden: dict[int, int], key: int) -> bool:
+        until = hidden.get(key)
+        if until is None:
+            return True
+        if self.clock.now() < until:
+            return False
+        del hidden[key]
         return True
 
     def rate_limits(self) -> list[dict[str, Any]]:

@@ -93,7 +93,7 @@ def exchange(sim_server: SimServer, make_settings: Callable[..., Settings]) -> I
     key, secret = sim_server.new_account({"USDT": "1000", "BTC": "0.05"})
     settings = make_settings(
         binance_simulator_url=sim_server.url, binance_api_key=key, binance_api_secret=secret,
-        binance_retry_base_seconds=0.01, binance_timeout_seconds=1.0,
+        binance_retry_base_seconds=0.01, binance_timeout_seconds=1.0, binance_order_lookup_deadline_seconds=0.5,
     )  # fmt: skip
     yield BinanceExchange(settings)
     sim_server.admin("DELETE", "/sim/faults")
@@ -162,19 +162,26 @@ def test_adapter_retries_temporary_errors_and_resyncs_time(exchange: BinanceExch
         exchange.get_price("BTCUSDT")
 
 
-def test_order_retry_after_a_lost_response_does_not_duplicate(exchange: BinanceExchange, sim_server: SimServer) -> None:
-    # GIVEN the exchange answers the first order attempt with a temporary error
+def test_order_answered_5xx_is_not_resent_but_unknown(exchange: BinanceExchange, sim_server: SimServer) -> None:
+    # GIVEN the exchange answers the order with a 5XX (Binance: execution status unknown)
     sim_server.admin(
         "POST", "/sim/faults", {"reject_next_order": {"code": -1001, "msg": "Internal error", "status": 503}}
     )
-    # WHEN the adapter places the order (it retries with the same client id after checking)
+    # WHEN the adapter places the order THEN it looks it up until the deadline, never resends, and
+    # reports the outcome as unknown (reconciliation settles it), not as failed
+    with pytest.raises(OrderStatusUnknownError) as caught:
+        exchange.place_order(
+            OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quote_quantity=D("20"), client_order_id="retry-1")
+        )
+    assert caught.value.details["cause"] == "dependency_unavailable"
+    assert exchange.client.get_all_orders(symbol="BTCUSDT") == []  # this 503 came before placing: nothing
+    # AND a 429 (refused before the matching engine) is resent: exactly one order
+    sim_server.admin("POST", "/sim/faults", {"reject_next_order": {"code": -1003, "msg": "Too many", "status": 429}})
     order = exchange.place_order(
-        OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quote_quantity=D("20"), client_order_id="retry-1")
+        OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quote_quantity=D("20"), client_order_id="retry-2")
     )
-    # THEN exactly one order exists with that id
     assert order.status is OrderStatus.FILLED
-    trades = exchange.my_trades("BTCUSDT")
-    assert len({t.order_id for t in trades}) == 1
+    assert [o["clientOrderId"] for o in exchange.client.get_all_orders(symbol="BTCUSDT")] == ["retry-2"]
 
 
 @pytest.mark.parametrize("attempts", [1, 3])  # 1: the lost response is on the last attempt

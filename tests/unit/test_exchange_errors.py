@@ -157,7 +157,9 @@ class ScriptedClient:
 def adapter(make_settings: Callable[..., Settings]) -> Callable[[dict[str, list[Any]]], tuple[BinanceExchange, Any]]:
     def build(script: dict[str, list[Any]]) -> tuple[BinanceExchange, Any]:
         sleeps: list[float] = []
-        exchange = BinanceExchange(make_settings(binance_retry_base_seconds=0.01), sleep=sleeps.append)
+        settings = make_settings(binance_retry_base_seconds=0.01, binance_order_lookup_deadline_seconds=0.1)
+        # the clock moves only by the adapter's sleeps: no real waiting, a deadline that does pass
+        exchange = BinanceExchange(settings, sleep=sleeps.append, clock=lambda: 1000.0 + sum(sleeps))
         client = ScriptedClient(script)
         exchange.__dict__["client"] = client  # replaces the cached python-binance client
         exchange.sleeps = sleeps  # type: ignore[attr-defined]
@@ -189,22 +191,24 @@ def test_duplicate_order_sent_returns_the_existing_order(adapter: Adapter) -> No
     assert client.calls == ["create_order", "get_order"]
 
 
-def test_a_timeout_on_the_last_attempt_is_looked_up(adapter: Adapter) -> None:
+def test_a_timeout_is_looked_up_never_resent(adapter: Adapter) -> None:
     timeouts: list[Any] = [requests.Timeout("slow")] * 3
     exchange, client = adapter({"create_order": timeouts, "get_order": [NOT_FOUND, NOT_FOUND, dict(ORDER)]})
     assert exchange.place_order(LIMIT).order_id == 7
-    assert client.calls == ["create_order", "get_order"] * 3
+    assert client.calls == ["create_order", "get_order", "get_order", "get_order"]
 
 
 def test_an_unsettled_order_is_unknown_not_failed(adapter: Adapter) -> None:
-    exchange, _ = adapter(
+    exchange, client = adapter(
         {
             "create_order": [requests.Timeout("slow")] * 3,
-            "get_order": [api_error(400, -2013, "Order does not exist.")] * 3,
+            "get_order": [api_error(400, -2013, "Order does not exist.")] * 9,
         }
     )
     with pytest.raises(OrderStatusUnknownError) as caught:
         exchange.place_order(LIMIT)
+    # one send, then lookups at 0, 0.01, 0.03, 0.07 and at the 0.1 s deadline
+    assert client.calls == ["create_order"] + ["get_order"] * 5
     assert (caught.value.code, caught.value.status, caught.value.temporary) == ("order_status_unknown", 503, False)
     assert "may have been placed" in caught.value.message
 

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     binance_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
     binance_retry_attempts: int = Field(default=3, ge=1, le=10)
     binance_retry_base_seconds: float = Field(default=0.2, ge=0, le=10)
+    # After an order request that may have executed (5xx, timeout, -1006/-1007) the order is looked
+    # up, never resent, with the retry back-off above until found or this long has passed; then the
+    # caller gets OrderStatusUnknownError (record pending, reconcile). Binance may hide an accepted
+    # order from queries for a moment, so a single "not found" proves nothing.
+    binance_order_lookup_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
     binance_exchange_info_ttl_seconds: int = Field(default=300, ge=0)
     trading_symbols: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT"]

@@ -29,6 +29,9 @@ MAX_HONOURED_RETRY_AFTER_SECONDS = 10.0
 # Binance codes for "try again": internal error, disconnected, unknown/timeout, server busy,
 # too many requests, too many orders, timestamp (after a resync)
 TEMPORARY_CODES = frozenset({-1000, -1001, -1003, -1006, -1007, -1008, -1015, TIMESTAMP_OUTSIDE_WINDOW})
+# "Unexpected response" / "Send status unknown; execution status unknown": the matching engine may
+# have executed the request, whatever HTTP status carries the code
+STATUS_UNKNOWN_CODES = frozenset({-1006, -1007})
 AUTH_CODES = frozenset({-1002, -1022, -2014, -2015})
 NOT_FOUND_CODES = frozenset({-2013})
 INVALID_ORDER_CODES = frozenset(
@@ -100,10 +103,13 @@ def is_temporary(exc: BaseException) -> bool:
 
 
 def may_have_been_executed(exc: BaseException) -> bool:
-    """Whether a failed order request may still have been executed (Binance: 5XX and transport
-    failures mean "execution status unknown"; a 4XX, 418 and 429 included, was not processed)."""
+    """Whether a failed order request may still have been executed (Binance: 5XX, transport
+    failures and the codes -1006/-1007 on any status mean "execution status unknown"; any other
+    4XX, 418 and 429 included, was not processed)."""
     if not isinstance(exc, DependencyUnavailableError):
         return False
+    if exc.details.get("exchange_code") in STATUS_UNKNOWN_CODES:
+        return True
     status = exc.details.get("http_status")
     return status is None or int(status) >= 500
 

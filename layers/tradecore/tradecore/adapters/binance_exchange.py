@@ -5,8 +5,9 @@ time. Every SDK call goes through :meth:`BinanceExchange._call`, which translate
 (``binance_errors.translate``); one tenacity policy retries only temporary errors. Orders are
 normalised and checked against the symbol's filters before anything is sent. An order carries
 the caller's client id (derived from the Idempotency-Key); after any failure that may have
-executed, the order is looked up by that id before anything else happens, and when that cannot
-settle it the caller gets :class:`OrderStatusUnknownError`, never a plain failure.
+executed it is never sent again, only looked up by that id with back-off until it is known or the
+lookup deadline passes, and then the caller gets :class:`OrderStatusUnknownError`, never a plain
+failure. OCO lists get the same treatment, their ids derived from the caller's key.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ SIMULATOR_DEMO_SECRET = "tradecore-simulator-demo-secret"  # noqa: S105 - public
 MAINNET_STREAM_URL = "wss://stream.binance.com:9443/"
 TESTNET_STREAM_URL = "wss://stream.testnet.binance.vision/"
 CLIENT_ORDER_ID_PATTERN = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")  # Binance's rule for newClientOrderId
+# Lookups after an uncertain failure are at least this far apart, and none starts closer to the deadline
+MIN_LOOKUP_WAIT_SECONDS = 0.01
 
 
 def new_client_order_id() -> str:
@@ -71,10 +74,17 @@ def new_client_order_id() -> str:
 class BinanceExchange:
     """Domain methods over the Binance Spot API (freqtrade style)."""
 
-    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings
         self.mode = settings.exchange_mode
         self._sleep = sleep
+        self._clock = clock  # monotonic seconds: cache expiry and the lookup deadline
         self._info_lock = threading.Lock()
         self._info: tuple[float, dict[str, SymbolRules]] | None = None
         attempts = settings.binance_retry_attempts
@@ -162,12 +172,12 @@ class BinanceExchange:
     def get_exchange_info(self) -> dict[str, SymbolRules]:
         """Every symbol's filters, cached for ``BINANCE_EXCHANGE_INFO_TTL_SECONDS``."""
         with self._info_lock:
-            if self._info is not None and self._info[0] > time.monotonic():
+            if self._info is not None and self._info[0] > self._clock():
                 return self._info[1]
         raw = self._retried("get_exchange_info")
         rules = {item["symbol"]: mapping.symbol_rules(item) for item in raw["symbols"]}
         with self._info_lock:
-            self._info = (time.monotonic() + self.settings.binance_exchange_info_ttl_seconds, rules)
+            self._info = (self._clock() + self.settings.binance_exchange_info_ttl_seconds, rules)
         return rules
 
     def get_symbol_rules(self, symbol: str) -> SymbolRules:
@@ -227,54 +237,72 @@ class BinanceExchange:
         return self._place_idempotently(prepared.symbol, client_id, lambda: self._call("create_order", **params))
 
     def _place_idempotently(self, symbol: str, client_id: str, send: Callable[[], Any]) -> OrderResult:
-        """Send, retrying only temporary errors; after a failure that may have executed, the order
-        is looked up by client id before resending (Binance only rejects a reused client id while
-        that order is open, so a blind resend could fill twice) and before giving up."""
+        """Send once; find the order by its client id after any failure that may have executed."""
+        return self._send_once(
+            lambda: mapping.order_result(send()),
+            lambda: mapping.order_result(
+                self._call("get_order", **_order_reference("get_order", symbol, client_id, None))
+            ),
+            {"client_order_id": client_id, "symbol": symbol},
+        )
+
+    def _send_once(self, send: Callable[[], T], find: Callable[[], T], details: dict[str, Any]) -> T:
+        """Send, resending only after failures the exchange certainly did not execute (a 429, a
+        4XX "try again"); after one that may have executed (5XX, transport, -1006/-1007) or a
+        "duplicate order", never send again: wait for ``find`` to know the outcome.
+
+        Binance frees a client id once its order is no longer open, and an accepted order can be
+        invisible to queries for a moment: a resend after one "not found" would execute a filled
+        MARKET order twice.
+        """
         attempts = self.settings.binance_retry_attempts
-        uncertain = False  # some attempt may have executed on the exchange
         for attempt in range(1, attempts + 1):
             try:
-                return mapping.order_result(send())
+                return send()
             except TradecoreError as error:
-                if is_duplicate_order(error):
-                    return self._settle(symbol, client_id, error)
-                uncertain = uncertain or may_have_been_executed(error)
+                if is_duplicate_order(error) or may_have_been_executed(error):
+                    return self._await_known(find, details, error)
                 if not is_temporary(error) or attempt == attempts:
-                    if uncertain:
-                        return self._settle(symbol, client_id, error)
                     raise
-                if may_have_been_executed(error):
-                    landed = self._lookup(symbol, client_id, error)
-                    if landed is not None:
-                        return landed
-                backoff = self.settings.binance_retry_base_seconds * 2 ** (attempt - 1)
-                self._sleep(max(backoff, retry_after_seconds(error) or 0.0))
+                self._sleep(max(self._backoff_seconds(attempt), retry_after_seconds(error) or 0.0))
         raise DependencyUnavailableError("Binance did not accept the order", dependency="binance")  # unreachable
 
-    def _settle(self, symbol: str, client_id: str, cause: TradecoreError) -> OrderResult:
-        """The order that may have been placed: found, or :class:`OrderStatusUnknownError`.
+    def _await_known(self, find: Callable[[], T], details: dict[str, Any], cause: TradecoreError) -> T:
+        """What an uncertain request may have created, looked up with the retry back-off until it is
+        found or ``binance_order_lookup_deadline_seconds`` (injected clock) have passed.
 
-        "Not found" does not prove the order failed here: Binance says a 5XX's execution status
-        is unknown, and the order may surface a moment later. Reconciliation settles it.
+        "Not found" and temporary lookup failures mean "not known yet"; at the deadline, or on a
+        lookup failure that will not pass (credentials, a ban), the caller gets
+        :class:`OrderStatusUnknownError`: record it as pending and let reconciliation settle it.
         """
-        landed = self._lookup(symbol, client_id, cause)
-        if landed is None:
-            details = {"client_order_id": client_id, "symbol": symbol, "cause": cause.code}
-            logger.error("order outcome unknown: not found after an uncertain failure", extra=details)
-            raise OrderStatusUnknownError(details=details) from cause
-        return landed
+        details = {**details, "cause": cause.code}
+        deadline = self._clock() + self.settings.binance_order_lookup_deadline_seconds
+        lookups = 0
+        while True:
+            lookups += 1
+            retry_after = None
+            try:
+                return find()
+            except NotFoundError:
+                pass
+            except TradecoreError as failed:
+                if not is_temporary(failed):
+                    logger.error("order lookup failed; outcome unknown", extra={**details, "lookup_error": failed.code})
+                    raise OrderStatusUnknownError(details=details) from failed
+                retry_after = retry_after_seconds(failed)
+            remaining = deadline - self._clock()
+            if remaining < MIN_LOOKUP_WAIT_SECONDS:
+                break
+            self._sleep(
+                min(max(self._backoff_seconds(lookups, MIN_LOOKUP_WAIT_SECONDS), retry_after or 0.0), remaining)
+            )
+        logger.error("order outcome unknown: not found before the deadline", extra={**details, "lookups": lookups})
+        raise OrderStatusUnknownError(details=details) from cause
 
-    def _lookup(self, symbol: str, client_id: str, cause: TradecoreError) -> OrderResult | None:
-        """The order with this client id, None when the exchange does not know it, and
-        :class:`OrderStatusUnknownError` when the lookup itself fails."""
-        try:
-            return self.get_order(symbol, client_order_id=client_id)
-        except NotFoundError:
-            return None
-        except TradecoreError as failed:
-            details = {"client_order_id": client_id, "symbol": symbol, "cause": cause.code}
-            logger.error("order lookup failed; outcome unknown", extra={**details, "lookup_error": failed.code})
-            raise OrderStatusUnknownError(details=details) from failed
+    def _backoff_seconds(self, attempt: int, floor: float = 0.0) -> float:
+        """The retry policy's wait before try ``attempt + 1``: doubling from the base, capped at 8x."""
+        base = max(self.settings.binance_retry_base_seconds, floor)
+        return float(min(base * 2 ** (attempt - 1), base * 8))
 
     def get_order(self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None) -> OrderResult:
         """One order by client id (preferred) or exchange id; NotFoundError when unknown."""

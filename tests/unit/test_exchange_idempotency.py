@@ -1,0 +1,195 @@
+"""An order that may have executed is looked up, never resent (issue 9, 2a and 2b).
+
+A scripted python-binance stand-in and a fake clock: the adapter's back-off sleeps move the clock,
+so the lookup deadline is exercised without real waiting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+import requests
+from binance.exceptions import BinanceAPIException
+
+from tradecore.adapters.binance_errors import may_have_been_executed, translate
+from tradecore.adapters.binance_exchange import BinanceExchange
+from tradecore.config import Settings
+from tradecore.domain.orders import OrderRequest, OrderType, Side
+from tradecore.errors import OrderStatusUnknownError
+
+
+class _Response:
+    def __init__(self, status: int) -> None:
+        self.status_code = status
+        self.headers: dict[str, str] = {}
+        self.text = ""
+
+
+def api_error(status: int, code: int, msg: str) -> BinanceAPIException:
+    return BinanceAPIException(_Response(status), status, json.dumps({"code": code, "msg": msg}))
+
+
+NOT_FOUND = api_error(400, -2013, "Order does not exist.")
+LIST_NOT_FOUND = api_error(400, -2011, "Order list does not exist.")
+SYMBOL = {
+    "symbol": "BTCUSDT", "baseAsset": "BTC", "quoteAsset": "USDT", "status": "TRADING",
+    "filters": [
+        {"filterType": "PRICE_FILTER", "tickSize": "0.01", "minPrice": "0.01", "maxPrice": "1000000"},
+        {"filterType": "LOT_SIZE", "stepSize": "0.00001", "minQty": "0.00001", "maxQty": "9000"},
+        {"filterType": "NOTIONAL", "minNotional": "5"},
+    ],
+}  # fmt: skip
+ORDER = {
+    "symbol": "BTCUSDT", "orderId": 7, "clientOrderId": "key-1", "status": "FILLED", "side": "BUY",
+    "type": "LIMIT", "price": "30000.00", "origQty": "0.001", "executedQty": "0.001",
+    "cummulativeQuoteQty": "30", "timeInForce": "GTC",
+}  # fmt: skip
+LIMIT = OrderRequest(
+    "BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=D("0.001"), price=D("30000"), client_order_id="key-1"
+)
+
+
+class FakeClock:
+    """Monotonic seconds that move only when the adapter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class ScriptedBinance:
+    """Answers each SDK method from its script (the last answer repeats) and records every call."""
+
+    def __init__(self, script: dict[str, list[Any]]) -> None:
+        self.script = script
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def get_exchange_info(self) -> dict[str, Any]:
+        return {"symbols": [SYMBOL]}
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        if method.startswith("_"):
+            raise AttributeError(method)
+
+        def call(**params: Any) -> Any:
+            self.calls.append((method, params))
+            queue = self.script[method]
+            outcome = queue.pop(0) if len(queue) > 1 else queue[0]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+
+        return call
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+
+Build = Callable[..., tuple[BinanceExchange, ScriptedBinance, FakeClock]]
+
+
+@pytest.fixture
+def build(make_settings: Callable[..., Settings]) -> Build:
+    def make(script: dict[str, list[Any]], **settings: Any) -> tuple[BinanceExchange, ScriptedBinance, FakeClock]:
+        clock = FakeClock()
+        values = {"binance_retry_base_seconds": 0.1, "binance_order_lookup_deadline_seconds": 1.0, **settings}
+        exchange = BinanceExchange(make_settings(**values), sleep=clock.sleep, clock=clock)
+        client = ScriptedBinance(script)
+        exchange.__dict__["client"] = client  # replaces the cached python-binance client
+        return exchange, client, clock
+
+    return make
+
+
+# --- 2a: -1006 / -1007 mean "execution status unknown", whatever the HTTP status -----------------
+@pytest.mark.parametrize("status", [400, 408, 500, 503, 504])
+@pytest.mark.parametrize("code", [-1006, -1007])
+def test_status_unknown_codes_may_have_executed_on_any_http_status(status: int, code: int) -> None:
+    error = translate(api_error(status, code, "Send status unknown; execution status unknown."))
+    assert may_have_been_executed(error)
+
+
+@pytest.mark.parametrize("status", [400, 503])
+@pytest.mark.parametrize("code", [-1006, -1007])
+def test_status_unknown_answer_is_looked_up_not_resent(build: Build, status: int, code: int) -> None:
+    # GIVEN the exchange answers "execution status unknown", and the order surfaces on the 3rd lookup
+    unknown = api_error(status, code, "Timeout waiting for response from backend server.")
+    exchange, client, _ = build({"create_order": [unknown, dict(ORDER)], "get_order": [NOT_FOUND, NOT_FOUND, ORDER]})
+    # WHEN the order is placed THEN the adapter finds it instead of sending it again
+    assert exchange.place_order(LIMIT).order_id == 7
+    assert client.names() == ["create_order", "get_order", "get_order", "get_order"]
+
+
+def test_not_found_several_times_then_found_backs_off_and_never_resends(build: Build) -> None:
+    exchange, client, clock = build(
+        {"create_order": [requests.Timeout("slow"), dict(ORDER)], "get_order": [NOT_FOUND] * 3 + [ORDER]}
+    )
+    order = exchange.place_order(LIMIT)
+    assert (order.order_id, order.client_order_id) == (7, "key-1")
+    assert client.names() == ["create_order"] + ["get_order"] * 4
+    assert all(params["origClientOrderId"] == "key-1" for name, params in client.calls if name == "get_order")
+    assert clock.sleeps == pytest.approx([0.1, 0.2, 0.4])  # the retry back-off, doubling
+
+
+def test_never_found_is_unknown_after_the_deadline_with_exactly_one_send(build: Build) -> None:
+    # GIVEN a dropped connection and an order the exchange never shows
+    exchange, client, clock = build(
+        {"create_order": [requests.ConnectionError("reset"), dict(ORDER)], "get_order": [NOT_FOUND]}
+    )
+    # WHEN the order is placed
+    with pytest.raises(OrderStatusUnknownError) as caught:
+        exchange.place_order(LIMIT)
+    # THEN it was sent once, looked up until the 1 s deadline (back-off 0.1, 0.2, 0.4, then the rest), never failed
+    assert client.names().count("create_order") == 1
+    assert clock.sleeps == pytest.approx([0.1, 0.2, 0.4, 0.3])
+    assert clock.now == pytest.approx(1001.0)
+    assert client.names().count("get_order") == 5
+    assert caught.value.details["client_order_id"] == "key-1"
+    assert not caught.value.temporary
+
+
+def test_back_off_is_capped_and_the_deadline_is_the_setting(build: Build) -> None:
+    exchange, client, clock = build(
+        {"create_order": [requests.Timeout("slow")], "get_order": [NOT_FOUND]},
+        binance_order_lookup_deadline_seconds=3.0,
+    )
+    with pytest.raises(OrderStatusUnknownError):
+        exchange.place_order(LIMIT)
+    assert max(clock.sleeps) == pytest.approx(0.8)  # 8 x the retry base, as the retry policy caps it
+    assert sum(clock.sleeps) == pytest.approx(3.0)
+    assert client.names().count("create_order") == 1
+
+
+def test_a_failing_lookup_keeps_looking_until_the_order_is_known(build: Build) -> None:
+    busy = api_error(503, -1001, "Internal error; unable to process your request.")
+    exchange, client, _ = build({"create_order": [requests.Timeout("slow")], "get_order": [busy, NOT_FOUND, ORDER]})
+    assert exchange.place_order(LIMIT).order_id == 7
+    assert client.names() == ["create_order", "get_order", "get_order", "get_order"]
+
+
+def test_a_lookup_refused_for_good_is_unknown_at_once(build: Build) -> None:
+    refused = api_error(401, -2015, "Invalid API-key, IP, or permissions for action.")
+    exchange, client, clock = build({"create_order": [requests.Timeout("slow")], "get_order": [refused]})
+    with pytest.raises(OrderStatusUnknownError):
+        exchange.place_order(LIMIT)
+    assert client.names() == ["create_order", "get_order"]
+    assert clock.sleeps == []
+
+
+def test_a_rejection_that_was_not_processed_is_still_retried(build: Build) -> None:
+    # a 429 was refused before the order reached the matching engine: resending is safe
+    limited = api_error(429, -1003, "Too much request weight used")
+    exchange, client, _ = build({"create_order": [limited, dict(ORDER)]})
+    assert exchange.place_order(LIMIT).order_id == 7
+    assert client.names() == ["create_order", "create_order"]
