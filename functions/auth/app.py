@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Query, Response
 
 from auth.schemas import Credentials, NewUser, PasswordChange, UserUpdate, session_body, users_body
+from tradecore.domain.users import USERS_MAX_OFFSET, USERS_PAGE_MAX
 from tradecore.errors import DependencyUnavailableError
 from tradecore.http_api import ContainerDep, create_app, lambda_entry
 from tradecore.http_auth import AdminUser, ReadUser
@@ -25,7 +26,8 @@ def register(body: Credentials, container: ContainerDep) -> dict[str, Any]:
 
 @app.post("/api/auth/login", tags=["auth"])
 def login(body: Credentials, container: ContainerDep) -> dict[str, Any]:
-    """A session for valid credentials; 401 otherwise, 429 with Retry-After after 5 failures."""
+    """A session for valid credentials (token from the account as stored after the password check); 401
+    otherwise or when deactivated meanwhile, 429 with Retry-After after 5 failures, 409 if it keeps changing."""
     return session_body(container.auth_service.login(body.email, body.password))
 
 
@@ -56,9 +58,10 @@ def change_password(body: PasswordChange, user: ReadUser, container: ContainerDe
 def list_users(
     _: AdminUser,
     container: ContainerDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=USERS_PAGE_MAX)] = 100,
+    offset: Annotated[int, Query(ge=0, le=USERS_MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
+    """One page of users in creation order; 422 when ``limit`` or ``offset`` is out of bounds."""
     return users_body(container.auth_service.list_users(limit=limit, offset=offset), limit=limit, offset=offset)
 
 

@@ -77,6 +77,8 @@ class InMemoryServiceState:
 class InMemoryUserStore:
     def __init__(self) -> None:
         self.users: dict[str, User] = {}
+        self.first_admin: str | None = None  # the user id holding the first-admin claim
+        self._claim_lock = threading.Lock()
 
     def add(self, user: User) -> None:
         if any(existing.email == user.email for existing in self.users.values()):
@@ -92,9 +94,11 @@ class InMemoryUserStore:
     def count(self) -> int:
         return len(self.users)
 
-    def earliest_user_id(self) -> str | None:
-        ordered = sorted(self.users.values(), key=lambda user: (user.created_at, user.user_id))
-        return ordered[0].user_id if ordered else None
+    def claim_first_admin(self, user_id: str) -> bool:
+        with self._claim_lock:  # the real store's insert of a unique _id is atomic
+            if self.first_admin is None:
+                self.first_admin = user_id
+            return self.first_admin == user_id
 
     def list_users(self, *, limit: int, offset: int) -> list[User]:
         ordered = sorted(self.users.values(), key=lambda user: (user.created_at, user.user_id))
@@ -141,6 +145,28 @@ class FastPasswordHasher:
 
     def needs_rehash(self, password_hash: str) -> bool:
         return False
+
+
+class InterleavingHasher(FastPasswordHasher):
+    """Runs a hook once inside the next ``verify`` or ``hash`` (the ~170 ms argon2 steps of the real
+    hasher), so a test can land a concurrent change exactly where a race would put it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.during_verify: Callable[[], object] | None = None
+        self.during_hash: Callable[[], object] | None = None
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        hook, self.during_verify = self.during_verify, None
+        if hook is not None:
+            hook()
+        return super().verify(password_hash, password)
+
+    def hash(self, password: str) -> str:
+        hook, self.during_hash = self.during_hash, None
+        if hook is not None:
+            hook()
+        return super().hash(password)
 
 
 class FakeClock:
@@ -258,8 +284,9 @@ def api_event(
     token: str | None = None,
     body: dict[str, Any] | None = None,
     path: str | None = None,
+    query: str | None = None,
 ) -> dict[str, Any]:
-    """A sample API Gateway v2 event with its bearer token, JSON body or path replaced."""
+    """A sample API Gateway v2 event with its bearer token, JSON body, path or query string replaced."""
     import json
 
     headers = event["headers"]
@@ -272,4 +299,9 @@ def api_event(
     if path is not None:
         event["rawPath"] = path
         event["requestContext"]["http"]["path"] = path
+    if query is not None:
+        from urllib.parse import parse_qsl
+
+        event["rawQueryString"] = query
+        event["queryStringParameters"] = dict(parse_qsl(query, keep_blank_values=True)) or None
     return event

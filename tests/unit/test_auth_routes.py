@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from auth import app as auth_app
 from tests.support.auth import DEFAULT_PASSWORD, add_user, api_event, auth_container
 from tradecore.bootstrap import Container
 from tradecore.config import Settings
-from tradecore.domain.users import Role
-from tradecore.errors import DependencyUnavailableError
+from tradecore.domain.users import USERS_MAX_OFFSET, USERS_PAGE_MAX, Role
+from tradecore.errors import DependencyUnavailableError, InvalidInputError
 
 PASSWORD = "a long enough passphrase"
 Invoke = Callable[..., tuple[int, dict[str, Any], dict[str, str]]]
@@ -153,3 +156,74 @@ def test_routes_me_answers_from_the_token_while_mongodb_is_down(container: Conta
 
     assert status == 200
     assert (me["id"], me["role"], me["source"]) == (user.user_id, "trader", "token")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"offset={10**30}",  # the fuzz finding: past MongoDB's 8-byte skip
+        f"offset={2**63}",
+        f"offset={USERS_MAX_OFFSET + 1}",
+        "offset=-1",
+        f"limit={10**30}",
+        f"limit={USERS_PAGE_MAX + 1}",
+        "limit=0",
+        "limit=-5",
+        "limit=abc",
+        "offset=1e3",
+        "limit=1.5",
+        "offset=",
+        "limit=" + "9" * 5000,  # past Python's int-from-string digit limit
+    ],
+)
+def test_routes_admin_list_refuses_out_of_range_paging_with_422(
+    container: Container, invoke: Invoke, query: str
+) -> None:
+    token = container.token_service.issue(add_user(container, Role.ADMIN))
+
+    status, body, _ = invoke("auth_admin_list_users", token=token, query=query)
+
+    assert (status, body["error"]["code"]) == (422, "validation_error")
+    assert set(body["error"]) == {"code", "message", "trace_id"}
+
+
+def test_routes_admin_list_accepts_the_largest_page_and_offset(container: Container, invoke: Invoke) -> None:
+    token = container.token_service.issue(add_user(container, Role.ADMIN))
+    query = f"limit={USERS_PAGE_MAX}&offset={USERS_MAX_OFFSET}"
+
+    status, body, _ = invoke("auth_admin_list_users", token=token, query=query)
+
+    assert (status, body["users"], body["limit"], body["offset"]) == (200, [], USERS_PAGE_MAX, USERS_MAX_OFFSET)
+
+
+def test_service_list_users_refuses_out_of_range_paging(container: Container) -> None:
+    # the bound holds for every caller of the service, not only the HTTP route
+    for limit, offset in ((USERS_PAGE_MAX + 1, 0), (0, 0), (1, USERS_MAX_OFFSET + 1), (1, -1)):
+        with pytest.raises(InvalidInputError):
+            container.auth_service.list_users(limit=limit, offset=offset)
+
+
+_PAGING_VALUES = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.integers(min_value=0, max_value=USERS_MAX_OFFSET * 2).map(str),
+    st.floats().map(str),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=st.dictionaries(st.sampled_from(["limit", "offset", "cursor"]), _PAGING_VALUES, max_size=3))
+def test_routes_admin_list_never_answers_500_to_any_paging(
+    container: Container, invoke: Invoke, params: dict[str, str]
+) -> None:
+    # a fuzz run found a 500 here once: every query string is a page (200) or a refusal (422)
+    token = container.token_service.issue(container.user_store.get("admin-1") or add_user(container, Role.ADMIN))
+
+    status, body, _ = invoke("auth_admin_list_users", token=token, query=urlencode(params))
+
+    assert status in (200, 422)
+    if status == 200:
+        assert 1 <= body["limit"] <= USERS_PAGE_MAX
+        assert 0 <= body["offset"] <= USERS_MAX_OFFSET
+    else:
+        assert body["error"]["code"] == "validation_error"

@@ -4,6 +4,10 @@ Documents: ``_id`` (the user id), ``email`` (normalised), ``password_hash``, ``r
 ``active``, ``created_at``, ``updated_at``, ``password_changed_at``. ``updated_at`` doubles as the
 version for optimistic concurrency: every update sets a strictly later one (see the auth service). Outages surface as
 ``DependencyUnavailableError`` (503) through :func:`translate_errors`.
+
+The first admin is decided by one document in ``installation``: ``{_id: "first_admin", user_id}``,
+inserted once. ``_id`` is unique in every collection, so of any number of concurrent claims exactly one
+insert succeeds and no migration or extra index is needed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from tradecore.domain.users import Role, User
 from tradecore.errors import ConflictError, NotFoundError
 
 _MUTABLE = ("role", "active", "password_hash", "updated_at", "password_changed_at")
+FIRST_ADMIN_CLAIM = "first_admin"
 
 
 def _to_document(user: User) -> dict[str, Any]:
@@ -88,10 +93,20 @@ class MongoUserStore:
         with translate_errors("count users"):
             return int(self._users.count_documents({}))
 
-    def earliest_user_id(self) -> str | None:
-        with translate_errors("first user"):
-            document = self._users.find_one({}, {"_id": 1}, sort=[("created_at", ASCENDING), ("_id", ASCENDING)])
-        return str(document["_id"]) if document else None
+    def claim_first_admin(self, user_id: str) -> bool:
+        """Insert the first-admin claim for ``user_id``; ``False`` when another user's claim is there.
+
+        A duplicate key can also be our own insert, retried by the driver after a lost reply: the
+        stored claim decides, so a claim that won is never reported as lost.
+        """
+        claims = self._gateway.db.installation
+        with translate_errors("claim first admin"):
+            try:
+                claims.insert_one({"_id": FIRST_ADMIN_CLAIM, "user_id": user_id})
+            except DuplicateKeyError:
+                claim = claims.find_one({"_id": FIRST_ADMIN_CLAIM})
+                return claim is not None and claim.get("user_id") == user_id
+        return True
 
     def list_users(self, *, limit: int, offset: int) -> list[User]:
         with translate_errors("list users"):

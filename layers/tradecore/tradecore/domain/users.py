@@ -21,6 +21,10 @@ from tradecore.errors import InvalidInputError
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128
 EMAIL_MAX_LENGTH = 254
+# Paging of the admin's user list: a page is at most USERS_PAGE_MAX users, and an offset past
+# USERS_MAX_OFFSET is refused (MongoDB skips 8-byte offsets only, and a huge skip is a full scan).
+USERS_PAGE_MAX = 500
+USERS_MAX_OFFSET = 100_000
 
 # One "@", a non-empty local part without spaces, and a dotted domain of letters, digits and hyphens.
 _EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
@@ -72,6 +76,15 @@ def check_password_policy(password: str) -> None:
     length = len(password or "")
     if length < PASSWORD_MIN_LENGTH or length > PASSWORD_MAX_LENGTH:
         raise InvalidInputError(f"password: must be {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters long")
+
+
+def check_users_page(limit: int, offset: int) -> None:
+    """Raise :class:`InvalidInputError` unless ``1 <= limit <= USERS_PAGE_MAX`` and
+    ``0 <= offset <= USERS_MAX_OFFSET`` (an unbounded offset overflows MongoDB's skip: a 500)."""
+    if not 1 <= limit <= USERS_PAGE_MAX:
+        raise InvalidInputError(f"limit: must be 1 to {USERS_PAGE_MAX}")
+    if not 0 <= offset <= USERS_MAX_OFFSET:
+        raise InvalidInputError(f"offset: must be 0 to {USERS_MAX_OFFSET}")
 
 
 @dataclass(frozen=True)

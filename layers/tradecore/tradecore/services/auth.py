@@ -11,6 +11,12 @@ Every write sets only the fields its operation changes and only while the record
 version it read (``updated_at``); self-service writes also need the account to be active. So a
 password change racing an admin's deactivation or demotion can never write the old state back:
 it gets ``ConflictError`` (409) and no token.
+
+The slow argon2 steps (~170 ms) open windows for races, closed like this: a login's token is
+confirmed against the record as stored *after* the password check, so a deactivation, demotion or
+password change landing meanwhile is what the login answers (see :meth:`AuthService.login`); two
+first registrations that both counted no users are told apart by one atomic claim in the store
+(:meth:`UserStore.claim_first_admin`), never by comparing timestamps stamped before the hash.
 """
 
 from __future__ import annotations
@@ -21,7 +27,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tradecore.domain.users import Principal, Role, User, check_password_policy, normalise_email, role_for_new_user
+from tradecore.domain.users import (
+    Principal,
+    Role,
+    User,
+    check_password_policy,
+    check_users_page,
+    normalise_email,
+    role_for_new_user,
+)
 from tradecore.errors import (
     AuthenticationError,
     ConflictError,
@@ -37,6 +51,9 @@ from tradecore.services.tokens import TokenService
 INVALID_CREDENTIALS = "Invalid email or password"
 REGISTRATION_CLOSED = "Self-registration is closed; an administrator creates accounts"
 REGISTRATION_UNAVAILABLE = "Registration is unavailable: the user database cannot be reached. Try again later."
+DEACTIVATED = "This account is deactivated; contact an administrator"
+# how many times a login reissues its token while the account keeps changing under it
+LOGIN_ISSUE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -81,9 +98,9 @@ class AuthService:
             if closed and not first_user:
                 raise ForbiddenError(REGISTRATION_CLOSED)
             user = self._new_user(email, password, Role.VIEWER)
-            self._users.add(user)
-            # two first registrations may race: only the earliest user becomes admin
-            if first_user and self._users.earliest_user_id() == user.user_id:
+            self._users.add(user)  # the unique email settles same-email races before any role is given
+            # every registration that counted no users may claim; the store lets exactly one win
+            if first_user and self._users.claim_first_admin(user.user_id):
                 user = self._update(user, {"role": role_for_new_user(first_user=True)})
         except DependencyUnavailableError as exc:
             raise DependencyUnavailableError(REGISTRATION_UNAVAILABLE, dependency="mongodb") from exc
@@ -107,20 +124,41 @@ class AuthService:
         if not valid or user is None:
             logger.info("login failed")  # the reserved attempt stays taken: it counts as a failure
             raise AuthenticationError(INVALID_CREDENTIALS)
-        if not user.active:
-            self._throttle.refund(email)
-            raise AuthenticationError("This account is deactivated; contact an administrator")
+        try:
+            session = self._session_as_stored(user, password)
+        except Exception:
+            self._throttle.refund(email)  # the password was right: not a failed guess
+            raise
         self._throttle.clear(email)
-        if self._hasher.needs_rehash(user.password_hash):
-            try:
-                user = self._update(user, {"password_hash": self._hasher.hash(password)}, require_active=True)
-            except ConflictError:
-                # changed meanwhile (maybe deactivated): judge the login on the fresh record
-                user = self._users.get(user.user_id)
-                if user is None or not user.active:
-                    raise AuthenticationError("This account is deactivated; contact an administrator") from None
-        logger.info("login succeeded", extra={"login_user_id": user.user_id})
-        return self._session(user)
+        logger.info("login succeeded", extra={"login_user_id": session.user.user_id})
+        return session
+
+    def _session_as_stored(self, user: User, password: str) -> Session:
+        """A session for ``user`` (read before the password check) as the store holds them *after* it.
+
+        An admin may deactivate or demote the user during the ~170 ms check and revoke their tokens at
+        that instant, or the password may change: a token issued from the copy read before the check
+        would outlive that revocation with the old role. So each token is confirmed by a read after it
+        was issued; if the record changed, the fresh one is judged (deactivated → 401, password no longer
+        the one checked → 401) and the token issued again. ``ConflictError`` if it keeps changing.
+        """
+        verified_hash = user.password_hash
+        current: User | None = user
+        for _ in range(LOGIN_ISSUE_ATTEMPTS):
+            user = _may_log_in(current, verified_hash)
+            if self._hasher.needs_rehash(user.password_hash):
+                try:
+                    user = self._update(user, {"password_hash": self._hasher.hash(password)}, require_active=True)
+                except ConflictError:
+                    current = self._users.get(user.user_id)  # changed meanwhile: judge the fresh record
+                    continue
+                verified_hash = user.password_hash
+            session = self._session(user)
+            # a change after this read revokes the token just issued (the admin revokes after writing)
+            current = self._users.get(user.user_id)
+            if current == user:
+                return session
+        raise ConflictError("This account was changed meanwhile; try again")
 
     def logout(self, principal: Principal) -> None:
         """Revoke the caller's token until it would expire anyway."""
@@ -156,6 +194,8 @@ class AuthService:
         return self._session(user)
 
     def list_users(self, *, limit: int = 100, offset: int = 0) -> list[User]:
+        """One page of users in creation order; ``InvalidInputError`` when the page is out of bounds."""
+        check_users_page(limit, offset)
         return self._users.list_users(limit=limit, offset=offset)
 
     def update_user(self, actor: Principal, user_id: str, *, role: Role | None, active: bool | None) -> User:
@@ -226,6 +266,15 @@ class AuthService:
     def _session(self, user: User) -> Session:
         issued = self._tokens.issue_with_principal(user)
         return Session(user=user, token=issued.token, expires_at=issued.principal.expires_at)
+
+
+def _may_log_in(user: User | None, verified_hash: str) -> User:
+    """``user`` when the password just checked is still theirs and they are active; else the refusal."""
+    if user is None or user.password_hash != verified_hash:
+        raise AuthenticationError(INVALID_CREDENTIALS)
+    if not user.active:
+        raise AuthenticationError(DEACTIVATED)
+    return user
 
 
 def _at(epoch_seconds: float) -> datetime:
