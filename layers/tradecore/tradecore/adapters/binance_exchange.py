@@ -12,6 +12,7 @@ failure. OCO lists get the same treatment, their ids derived from the caller's k
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -53,6 +54,7 @@ from tradecore.errors import (
     TradecoreError,
 )
 from tradecore.observability import logger
+from tradecore.resilience import RetryPolicy
 
 T = TypeVar("T")
 CLIENT_ID_PREFIX = "tc-"
@@ -62,7 +64,7 @@ SIMULATOR_DEMO_SECRET = "tradecore-simulator-demo-secret"  # noqa: S105 - public
 MAINNET_STREAM_URL = "wss://stream.binance.com:9443/"
 TESTNET_STREAM_URL = "wss://stream.testnet.binance.vision/"
 CLIENT_ORDER_ID_PATTERN = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")  # Binance's rule for newClientOrderId
-# Lookups after an uncertain failure are at least this far apart, and none starts closer to the deadline
+# Lookups after an uncertain failure are at least this far apart (even with a zero retry base)
 MIN_LOOKUP_WAIT_SECONDS = 0.01
 
 
@@ -268,41 +270,38 @@ class BinanceExchange:
         raise DependencyUnavailableError("Binance did not accept the order", dependency="binance")  # unreachable
 
     def _await_known(self, find: Callable[[], T], details: dict[str, Any], cause: TradecoreError) -> T:
-        """What an uncertain request may have created, looked up with the retry back-off until it is
-        found or ``binance_order_lookup_deadline_seconds`` (injected clock) have passed.
+        """What an uncertain request may have created, looked up under the shared retry policy
+        (the adapter's back-off, the server's Retry-After) until it is found or the next lookup
+        would start after ``binance_order_lookup_deadline_seconds`` (injected clock).
 
-        "Not found" and temporary lookup failures mean "not known yet"; at the deadline, or on a
-        lookup failure that will not pass (credentials, a ban), the caller gets
+        "Not found" and temporary lookup failures mean "not known yet"; when the deadline comes,
+        or a lookup fails in a way that will not pass (credentials, a ban), the caller gets
         :class:`OrderStatusUnknownError`: record it as pending and let reconciliation settle it.
         """
         details = {**details, "cause": cause.code}
-        deadline = self._clock() + self.settings.binance_order_lookup_deadline_seconds
-        lookups = 0
-        while True:
-            lookups += 1
-            retry_after = None
-            try:
-                return find()
-            except NotFoundError:
-                pass
-            except TradecoreError as failed:
-                if not is_temporary(failed):
-                    logger.error("order lookup failed; outcome unknown", extra={**details, "lookup_error": failed.code})
-                    raise OrderStatusUnknownError(details=details) from failed
-                retry_after = retry_after_seconds(failed)
-            remaining = deadline - self._clock()
-            if remaining < MIN_LOOKUP_WAIT_SECONDS:
-                break
-            self._sleep(
-                min(max(self._backoff_seconds(lookups, MIN_LOOKUP_WAIT_SECONDS), retry_after or 0.0), remaining)
-            )
-        logger.error("order outcome unknown: not found before the deadline", extra={**details, "lookups": lookups})
-        raise OrderStatusUnknownError(details=details) from cause
+        deadline_seconds = self.settings.binance_order_lookup_deadline_seconds
+        base = max(self.settings.binance_retry_base_seconds, MIN_LOOKUP_WAIT_SECONDS)
+        policy = RetryPolicy.exponential(
+            4 + math.ceil(deadline_seconds / (8 * base)),  # enough waits of at most 8 x base to fill the deadline
+            base,
+            retryable=_not_known_yet,
+            wait_floor=retry_after_seconds,
+            sleep=self._sleep,
+            monotonic=self._clock,
+        )
+        try:
+            return policy.call_until(self._clock() + deadline_seconds, find)
+        except TradecoreError as last:
+            if _not_known_yet(last):
+                logger.error("order outcome unknown: not found before the deadline", extra=details)
+                raise OrderStatusUnknownError(details=details) from cause
+            logger.error("order lookup failed; outcome unknown", extra={**details, "lookup_error": last.code})
+            raise OrderStatusUnknownError(details=details) from last
 
-    def _backoff_seconds(self, attempt: int, floor: float = 0.0) -> float:
+    def _backoff_seconds(self, attempt: int) -> float:
         """The retry policy's wait before try ``attempt + 1``: doubling from the base, capped at 8x."""
-        base = max(self.settings.binance_retry_base_seconds, floor)
-        return float(min(base * 2 ** (attempt - 1), base * 8))
+        base = self.settings.binance_retry_base_seconds
+        return float(base * 2 ** min(attempt - 1, 3))
 
     def get_order(self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None) -> OrderResult:
         """One order by client id (preferred) or exchange id; NotFoundError when unknown."""
@@ -358,6 +357,12 @@ class BinanceExchange:
 
     def close_listen_key(self, listen_key: str) -> None:
         self._retried("stream_close", listenKey=listen_key)
+
+
+def _not_known_yet(error: BaseException) -> bool:
+    """A lookup answer that does not settle an uncertain order: "not found" (Binance may show an
+    accepted order only a moment later) or a temporary failure."""
+    return isinstance(error, NotFoundError) or is_temporary(error)
 
 
 def _order_reference(operation: str, symbol: str, client_order_id: str | None, order_id: int | None) -> dict[str, Any]:
