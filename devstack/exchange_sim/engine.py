@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from devstack.exchange_sim import book
-from devstack.exchange_sim.errors import BinanceError, filter_failure, insufficient_balance
+from devstack.exchange_sim.errors import BinanceError, insufficient_balance
 from devstack.exchange_sim.ledger import Account, Fill, Order, OrderList, TradeRecord
 from devstack.exchange_sim.market import Market, TradeTick
 from devstack.exchange_sim.symbols import SymbolSpec
@@ -101,16 +101,21 @@ class Engine:
     def _check_market(
         self, spec: SymbolSpec, last: Decimal, is_buy: bool, qty: Decimal | None, quote_qty: Decimal | None
     ) -> tuple[Decimal, Decimal]:
-        """What a market order needs free (nothing is locked: it fills at once)."""
+        """What a market order needs free (nothing is locked: it fills at once).
+
+        LOT_SIZE and MARKET_LOT_SIZE bind the quantity; NOTIONAL's bounds bind by their
+        ``applyMinToMarket`` / ``applyMaxToMarket`` flags, valued at the average price as on Binance.
+        """
         if qty is not None:
             spec.check_qty(qty, market=True)
-            spec.check_notional(qty * last)
+            recent = self.market.symbols[spec.symbol].series["1m"].select(None, None, spec.avg_price_mins)
+            spec.check_notional(qty * spec.average_price(recent, last), market=True)
             if not is_buy:
                 return qty, _ZERO
             levels = book.book_side(last, spec, "asks")
             return sum((p * q for p, q in book.walk(levels, spec, qty=qty)), _ZERO), _ZERO
         assert quote_qty is not None  # noqa: S101 - the REST layer requires one of them
-        spec.check_notional(quote_qty)
+        spec.check_notional(quote_qty, market=True)
         if is_buy:
             return quote_qty, _ZERO
         fills = book.walk(book.book_side(last, spec, "bids"), spec, quote=quote_qty, is_buy=False)
@@ -126,7 +131,10 @@ class Engine:
         price: Decimal,
         stop_price: Decimal | None,
     ) -> Decimal:
+        """Filters of an order with a limit price; what it locks (quote for a BUY, base for a SELL)."""
         spec.check_price(price)
+        recent = self.market.symbols[spec.symbol].series["1m"].select(None, None, spec.avg_price_mins)
+        spec.check_percent_price(side, price, spec.average_price(recent, last))
         spec.check_qty(qty)
         spec.check_notional(price * qty)
         is_buy = side == "BUY"
@@ -379,10 +387,10 @@ class Engine:
 
 
 def check_filters_only(spec: SymbolSpec, price: Decimal | None, qty: Decimal | None) -> None:
-    """Filter checks shared by ``order/test`` (never touches balances)."""
+    """The filters a limit order's price and quantity alone can fail (never touches balances)."""
     if price is not None:
         spec.check_price(price)
     if qty is not None:
         spec.check_qty(qty)
-    if price is not None and qty is not None and price * qty < spec.min_notional:
-        raise filter_failure("NOTIONAL")
+    if price is not None and qty is not None:
+        spec.check_notional(price * qty)

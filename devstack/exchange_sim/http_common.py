@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -13,6 +13,7 @@ from aiohttp import web
 
 from devstack.exchange_sim.errors import BinanceError, invalid_symbol, mandatory
 from devstack.exchange_sim.ledger import Account
+from devstack.exchange_sim.params import parse_decimal
 from devstack.exchange_sim.security import authenticate, check_timestamp, verify_signature
 from devstack.exchange_sim.simulator import Simulator
 from devstack.exchange_sim.symbols import SymbolSpec
@@ -123,26 +124,18 @@ def symbol_of(request: web.Request, required: bool = True) -> SymbolSpec | None:
 
 
 def decimal_param(params: dict[str, str], name: str) -> Decimal | None:
+    """The parameter ``name`` as a Decimal, None when absent or empty (see :func:`parse_decimal`)."""
     raw = params.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise BinanceError(
-            -1100,
-            f"Illegal characters found in parameter '{name}'; legal range is '^([0-9]{{1,20}})(\\.[0-9]{{1,20}})?$'.",
-        ) from None
-    if not value.is_finite() or value < 0:
-        raise BinanceError(-1100, f"Illegal characters found in parameter '{name}'.")
-    return value
+    return parse_decimal(raw, name)
 
 
 def int_param(params: dict[str, str], name: str, default: int | None = None, maximum: int | None = None) -> int | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.lstrip("-").isdigit():
+    if not (raw.isascii() and raw.lstrip("-").isdigit()):  # str.isdigit alone accepts "²" and full-width digits
         raise BinanceError(-1100, f"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.")
     value = int(raw)
     if maximum is not None and value > maximum:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from urllib.parse import unquote_plus
 
 from devstack.exchange_sim.errors import BinanceError
 from devstack.exchange_sim.ledger import Account
+from devstack.exchange_sim.params import parse_decimal
 
 MAX_RECV_WINDOW_MS = 60_000
 
@@ -38,7 +38,9 @@ def authenticate(accounts: dict[str, Account], api_key: str | None) -> Account:
 def verify_signature(account: Account, raw_query: str, raw_body: str) -> None:
     """Check ``signature`` = HMAC-SHA256(secret, query string + body) (-1022 otherwise).
 
-    Both the raw and the percent-decoded payload are accepted, as clients sign either form.
+    The payload is the exact bytes sent, percent-encoding included: Binance signs what it
+    receives (since 2026-01-15 a signature over the decoded payload is -1022), so a client that
+    signs ``a:b`` but sends ``a%3Ab`` must fail here as it would there. Hex case does not matter.
     """
     query, sig_q = _strip_signature(raw_query)
     body, sig_b = _strip_signature(raw_body)
@@ -48,26 +50,16 @@ def verify_signature(account: Account, raw_query: str, raw_body: str) -> None:
     key = account.secret.encode()
     payload = query + body
     expected = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
-    if hmac.compare_digest(expected, signature.lower()):
-        return
-    decoded = unquote_plus(query) + unquote_plus(body)
-    if decoded != payload and hmac.compare_digest(
-        hmac.new(key, decoded.encode(), hashlib.sha256).hexdigest(), signature.lower()
-    ):
-        return
-    raise BinanceError(-1022, "Signature for this request is not valid.")
+    if not hmac.compare_digest(expected, signature.lower()):
+        raise BinanceError(-1022, "Signature for this request is not valid.")
 
 
 def check_timestamp(params: dict[str, str], now: int) -> None:
     """Binance's rule: ``timestamp < now + 1000`` and ``now - timestamp <= recvWindow``."""
     raw = params.get("timestamp")
-    if not raw or not raw.isdigit():
+    if not raw or not (raw.isascii() and raw.isdigit()):  # str.isdigit alone accepts "²" and full-width digits
         raise BinanceError(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.")
-    window_raw = params.get("recvWindow", "5000")
-    try:
-        window = float(window_raw)
-    except ValueError:
-        raise BinanceError(-1100, "Illegal characters found in parameter 'recvWindow'.") from None
+    window = parse_decimal(params.get("recvWindow") or "5000", "recvWindow")
     if window > MAX_RECV_WINDOW_MS:
         raise BinanceError(-1131, "recvWindow must be less than 60000")
     timestamp = int(raw)

@@ -1,11 +1,19 @@
-"""The listed symbols, their Binance filters, and the ``exchangeInfo`` document."""
+"""The listed symbols, their Binance filters, and the ``exchangeInfo`` document.
+
+The filters are served and enforced as Binance shapes them, so clients meet the same rules
+locally: MARKET orders pass LOT_SIZE and MARKET_LOT_SIZE (step 0, its own smaller ``maxQty``);
+NOTIONAL's minimum and maximum bind MARKET orders only under ``applyMinToMarket`` /
+``applyMaxToMarket``; PERCENT_PRICE_BY_SIDE bounds a limit price around the average price.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from devstack.exchange_sim.candles import QUOTE_VOLUME, VOLUME
 from devstack.exchange_sim.errors import filter_failure
 
 _ZERO = Decimal(0)
@@ -36,6 +44,14 @@ class SymbolSpec:
     depth_qty: float  # base quantity on the first book level; deeper levels hold more
     min_price: Decimal = Decimal("0.01")
     max_price: Decimal = Decimal("1000000")
+    market_max_qty: Decimal = Decimal("100")  # MARKET_LOT_SIZE: Binance's is far below LOT_SIZE's
+    apply_min_to_market: bool = True
+    apply_max_to_market: bool = False
+    bid_multiplier_up: Decimal = Decimal("5")  # PERCENT_PRICE_BY_SIDE, Binance's BTCUSDT values
+    bid_multiplier_down: Decimal = Decimal("0.2")
+    ask_multiplier_up: Decimal = Decimal("5")
+    ask_multiplier_down: Decimal = Decimal("0.2")
+    avg_price_mins: int = 5
 
     @property
     def price_places(self) -> int:
@@ -51,13 +67,41 @@ class SymbolSpec:
             raise filter_failure("PRICE_FILTER")
 
     def check_qty(self, qty: Decimal, market: bool = False) -> None:
-        """Raise -1013 LOT_SIZE (or MARKET_LOT_SIZE) unless ``qty`` fits the lot rules."""
+        """Raise -1013 LOT_SIZE unless ``qty`` fits the lot rules; a MARKET order must also pass
+        MARKET_LOT_SIZE (minQty 0 and stepSize 0: only its maximum binds)."""
         if qty < self.min_qty or qty > self.max_qty or (qty - self.min_qty) % self.step_size != _ZERO:
-            raise filter_failure("MARKET_LOT_SIZE" if market and qty > self.max_qty else "LOT_SIZE")
+            raise filter_failure("LOT_SIZE")
+        if market and qty > self.market_max_qty:
+            raise filter_failure("MARKET_LOT_SIZE")
 
-    def check_notional(self, notional: Decimal) -> None:
-        if notional < self.min_notional or notional > self.max_notional:
+    def check_notional(self, notional: Decimal, market: bool = False) -> None:
+        """Raise -1013 NOTIONAL outside [min, max]; for a MARKET order each bound binds only under
+        its own flag."""
+        if notional < self.min_notional and (self.apply_min_to_market or not market):
             raise filter_failure("NOTIONAL")
+        if notional > self.max_notional and (self.apply_max_to_market or not market):
+            raise filter_failure("NOTIONAL")
+
+    def check_percent_price(self, side: str, price: Decimal, average: Decimal) -> None:
+        """Raise -1013 PERCENT_PRICE_BY_SIDE unless ``price`` is within the side's band around the
+        average price."""
+        up, down = (
+            (self.bid_multiplier_up, self.bid_multiplier_down)
+            if side == "BUY"
+            else (self.ask_multiplier_up, self.ask_multiplier_down)
+        )
+        if price > average * up or price < average * down:
+            raise filter_failure("PERCENT_PRICE_BY_SIDE")
+
+    def average_price(self, klines: Sequence[Sequence[Any]], last: Decimal) -> Decimal:
+        """The volume-weighted average price of ``klines`` (the last ``avg_price_mins`` 1-minute
+        candles), or ``last`` when they hold no volume: the reference of PERCENT_PRICE_BY_SIDE and
+        of NOTIONAL for MARKET orders, as ``GET /api/v3/avgPrice`` reports it."""
+        volume = sum(float(row[VOLUME]) for row in klines)
+        if not volume:
+            return last
+        quote = sum(float(row[QUOTE_VOLUME]) for row in klines)
+        return Decimal(f"{quote / volume:.{self.price_places}f}")
 
     def info(self) -> dict[str, Any]:
         """This symbol's entry in ``exchangeInfo``, field for field as Binance sends it."""
@@ -103,18 +147,26 @@ class SymbolSpec:
                 {
                     "filterType": "MARKET_LOT_SIZE",
                     "minQty": fmt(_ZERO),
-                    "maxQty": fmt(self.max_qty),
+                    "maxQty": fmt(self.market_max_qty),
                     "stepSize": fmt(_ZERO),
+                },
+                {
+                    "filterType": "PERCENT_PRICE_BY_SIDE",
+                    "bidMultiplierUp": str(self.bid_multiplier_up),
+                    "bidMultiplierDown": str(self.bid_multiplier_down),
+                    "askMultiplierUp": str(self.ask_multiplier_up),
+                    "askMultiplierDown": str(self.ask_multiplier_down),
+                    "avgPriceMins": self.avg_price_mins,
                 },
                 {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
                 {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
                 {
                     "filterType": "NOTIONAL",
                     "minNotional": fmt(self.min_notional),
-                    "applyMinToMarket": True,
+                    "applyMinToMarket": self.apply_min_to_market,
                     "maxNotional": fmt(self.max_notional),
-                    "applyMaxToMarket": False,
-                    "avgPriceMins": 5,
+                    "applyMaxToMarket": self.apply_max_to_market,
+                    "avgPriceMins": self.avg_price_mins,
                 },
             ],
             "permissions": [],
@@ -127,19 +179,19 @@ class SymbolSpec:
 DEFAULT_SYMBOLS: tuple[SymbolSpec, ...] = (
     SymbolSpec(
         "BTCUSDT", "BTC", "USDT", Decimal("0.01"), Decimal("0.00001"), Decimal("0.00001"), Decimal("9000"),
-        Decimal("5"), Decimal("9000000"), 65000.0, 0.55, 0.6,
+        Decimal("5"), Decimal("9000000"), 65000.0, 0.55, 0.6, market_max_qty=Decimal("100"),
     ),
     SymbolSpec(
         "ETHUSDT", "ETH", "USDT", Decimal("0.01"), Decimal("0.0001"), Decimal("0.0001"), Decimal("9000"),
-        Decimal("5"), Decimal("9000000"), 3200.0, 0.70, 8.0,
+        Decimal("5"), Decimal("9000000"), 3200.0, 0.70, 8.0, market_max_qty=Decimal("2000"),
     ),
     SymbolSpec(
         "BNBUSDT", "BNB", "USDT", Decimal("0.01"), Decimal("0.001"), Decimal("0.001"), Decimal("9000"),
-        Decimal("5"), Decimal("9000000"), 580.0, 0.60, 40.0,
+        Decimal("5"), Decimal("9000000"), 580.0, 0.60, 40.0, market_max_qty=Decimal("5000"),
     ),
     SymbolSpec(
         "SOLUSDT", "SOL", "USDT", Decimal("0.01"), Decimal("0.001"), Decimal("0.001"), Decimal("90000"),
-        Decimal("5"), Decimal("9000000"), 150.0, 0.85, 150.0,
+        Decimal("5"), Decimal("9000000"), 150.0, 0.85, 150.0, market_max_qty=Decimal("20000"),
     ),
 )  # fmt: skip
 

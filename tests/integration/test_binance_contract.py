@@ -32,6 +32,8 @@ def test_public_responses_match_the_schemas(binance_client: Callable[..., Any]) 
     filters = {f["filterType"]: f for f in info["symbols"][0]["filters"]}
     conforms("price_filter", filters["PRICE_FILTER"])
     conforms("lot_size", filters["LOT_SIZE"])
+    conforms("market_lot_size", filters["MARKET_LOT_SIZE"])
+    conforms("percent_price_by_side", filters["PERCENT_PRICE_BY_SIDE"])
     conforms("notional", filters["NOTIONAL"])
     for row in client.get_klines(symbol="BTCUSDT", interval="5m", limit=3):
         conforms("kline", row)
