@@ -169,6 +169,7 @@ class Engine:
         now: int,
     ) -> tuple[OrderList, list[Order]]:
         """A LIMIT_MAKER leg and a STOP_LOSS_LIMIT leg on one quantity; returns (list, [stop, limit])."""
+        self._check_list_ids_free(account, symbol, client_ids)
         spec = self.specs[symbol]
         last = self.market.symbols[symbol].last_price_decimal()
         is_buy = side == "BUY"
@@ -200,6 +201,19 @@ class Engine:
         self._report(account, limit, "NEW")
         self._balances(account, {asset})
         return order_list, [stop, limit]
+
+    @staticmethod
+    def _check_list_ids_free(account: Account, symbol: str, client_ids: tuple[str, str, str]) -> None:
+        """Client ids are unique among what is open: an executing list's id, or an open order's, is
+        taken (-2010, as for single orders); once closed they may be used again."""
+        list_id, *leg_ids = client_ids
+        executing = (ol for ol in account.order_lists.values() if ol.status != "ALL_DONE")
+        taken = any(ol.list_client_order_id == list_id for ol in executing)
+        for leg_id in leg_ids:
+            existing = account.client_ids.get((symbol, leg_id))
+            taken = taken or (existing is not None and account.orders[existing].is_open)
+        if taken:
+            raise BinanceError(-2010, "Duplicate order sent.")
 
     def _new_leg(
         self, account: Account, symbol: str, side: str, type_: str, qty: Decimal, price: Decimal,

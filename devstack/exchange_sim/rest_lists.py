@@ -95,16 +95,22 @@ def _place_oco(
         now,
     )  # fmt: skip
     sim.dirty = True
+    sim.hide_if_faulted([leg.order_id for leg in legs], order_list.order_list_id)
+    if sim.take_dropped_response() and request.transport is not None:
+        request.transport.close()  # the list exists; its response never arrives
     reports = [views.order_result(leg, now, full=False) for leg in legs]
     return json_response(views.order_list_json(order_list, account, reports))
 
 
 def _find_list(request: web.Request) -> tuple[Account, OrderList]:
+    """The list named by ``orderListId`` or its client id (the newest with it: ids are reusable)."""
     account = signed_account(request)
     params = request["params"]
     list_id = int_param(params, "orderListId")
     client = params.get("listClientOrderId") or params.get("origClientOrderId")
-    for order_list in account.order_lists.values():
+    if list_id is None and not client:
+        raise BinanceError(-1102, "Param 'origClientOrderId' or 'orderListId' must be sent, but both were empty/null!")
+    for order_list in reversed(account.order_lists.values()):
         if order_list.order_list_id == list_id or (client and order_list.list_client_order_id == client):
             return account, order_list
     raise BinanceError(-2011, "Order list does not exist.")
@@ -113,6 +119,8 @@ def _find_list(request: web.Request) -> tuple[Account, OrderList]:
 @routes.get("/api/v3/orderList")
 async def query_order_list(request: web.Request) -> web.Response:
     account, order_list = _find_list(request)
+    if not request.app[SIM].order_list_visible(order_list.order_list_id):
+        raise BinanceError(-2011, "Order list does not exist.")  # not yet seen by queries (hide_new_orders_ms)
     return json_response(views.order_list_json(order_list, account, None))
 
 
@@ -120,6 +128,8 @@ async def query_order_list(request: web.Request) -> web.Response:
 async def cancel_order_list(request: web.Request) -> web.Response:
     sim = request.app[SIM]
     account, order_list = _find_list(request)
+    if not any(account.orders[order_id].is_open for order_id in order_list.order_ids):
+        raise BinanceError(-2011, "Unknown order sent.")  # as for a single order that is no longer open
     for order_id in order_list.order_ids:
         if account.orders[order_id].is_open:
             sim.engine.cancel(account, account.orders[order_id])

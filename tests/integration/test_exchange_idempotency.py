@@ -19,8 +19,10 @@ from binance.exceptions import BinanceAPIException
 
 from tests.integration.exchange_sim_fixtures import SimServer, binance_client, sim_server  # noqa: F401
 from tradecore.adapters.binance_exchange import BinanceExchange
+from tradecore.adapters.binance_mapping import oco_client_ids
 from tradecore.config import Settings
-from tradecore.domain.orders import OrderRequest, OrderStatus, OrderType, Side
+from tradecore.domain.orders import OcoRequest, OrderListStatus, OrderRequest, OrderStatus, OrderType, Side
+from tradecore.errors import NotFoundError
 
 D = Decimal
 HIDE_MS = 400
@@ -78,3 +80,54 @@ def test_lost_response_of_an_invisible_market_order_executes_it_once(
     orders = _all_orders_after_the_hiding(exchange)
     assert [(o["orderId"], o["clientOrderId"]) for o in orders] == [(order.order_id, "once-1")]
     assert len({t.order_id for t in exchange.my_trades("BTCUSDT")}) == 1
+
+
+# --- OCO lists ------------------------------------------------------------------------------------
+def _oco(exchange: BinanceExchange, key: str) -> OcoRequest:
+    price = exchange.get_price("BTCUSDT")
+    return OcoRequest("BTCUSDT", Side.SELL, D("0.001"), price * 2, price / 2, price / 2 - 10, client_key=key)
+
+
+def _order_lists(exchange: BinanceExchange) -> set[int]:
+    """The account's order lists, as the legs of every order tell them."""
+    return {o["orderListId"] for o in exchange.client.get_all_orders(symbol="BTCUSDT") if o["orderListId"] >= 0}
+
+
+def test_lost_response_of_an_invisible_oco_places_one_list(exchange: BinanceExchange, sim_server: SimServer) -> None:
+    # GIVEN the simulator places the next list, cuts the connection before answering, and hides it a moment
+    sim_server.admin("POST", "/sim/faults", {"drop_response_after_place": 1, "hide_new_orders_ms": HIDE_MS})
+    # WHEN the adapter places an OCO
+    placed = exchange.place_oco(_oco(exchange, "trade-7-protect"))
+    # THEN the lookup finds the list the exchange placed, and the account holds exactly that one
+    ids = oco_client_ids("trade-7-protect")
+    assert (placed.list_client_order_id, placed.list_status) == (ids.list_id, OrderListStatus.EXECUTING)
+    assert {leg.client_order_id for leg in placed.legs} == {ids.take_profit, ids.stop_loss}
+    time.sleep(HIDE_MS / 1000 + 0.1)
+    assert _order_lists(exchange) == {placed.order_list_id}
+    assert {o.client_order_id for o in exchange.open_orders("BTCUSDT")} == {ids.take_profit, ids.stop_loss}
+
+
+def test_the_same_key_while_the_list_is_open_is_the_same_list(exchange: BinanceExchange) -> None:
+    first = exchange.place_oco(_oco(exchange, "trade-8-protect"))
+    again = exchange.place_oco(_oco(exchange, "trade-8-protect"))  # the simulator answers -2010 duplicate
+    assert again.order_list_id == first.order_list_id
+    assert _order_lists(exchange) == {first.order_list_id}
+
+
+def test_order_list_get_and_cancel_through_the_port(exchange: BinanceExchange) -> None:
+    placed = exchange.place_oco(_oco(exchange, "trade-9-protect"))
+    by_id = exchange.get_order_list(order_list_id=placed.order_list_id)
+    by_client_id = exchange.get_order_list(list_client_order_id=placed.list_client_order_id)
+    assert by_id == by_client_id
+    assert (by_id.symbol, by_id.is_open, {leg.order_id for leg in by_id.legs}) == (
+        "BTCUSDT", True, {o.order_id for o in placed.orders}
+    )  # fmt: skip
+    cancelled = exchange.cancel_order_list("BTCUSDT", list_client_order_id=placed.list_client_order_id)
+    assert cancelled.list_status is OrderListStatus.ALL_DONE
+    assert {o.status for o in cancelled.orders} == {OrderStatus.CANCELED}
+    assert exchange.get_order_list(order_list_id=placed.order_list_id).is_open is False
+    assert exchange.open_orders("BTCUSDT") == []
+    with pytest.raises(NotFoundError):
+        exchange.get_order_list(list_client_order_id="never-placed")
+    with pytest.raises(NotFoundError):
+        exchange.cancel_order_list("BTCUSDT", order_list_id=placed.order_list_id)  # already done

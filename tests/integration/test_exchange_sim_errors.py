@@ -120,7 +120,9 @@ def test_adapter_places_queries_and_cancels_in_decimal(exchange: BinanceExchange
     assert exchange.get_balances()["BTC"].free == D("0.05") + D("0.00123") - D("0.00000123")
     assert exchange.my_trades("BTCUSDT")[0].commission_asset == "BTC"
     assert len(exchange.get_klines("BTCUSDT", "1m", limit=5)) == 5
-    oco = exchange.place_oco(OcoRequest("BTCUSDT", Side.SELL, D("0.001"), price * 2, price / 2, price / 2 - 10))
+    oco = exchange.place_oco(
+        OcoRequest("BTCUSDT", Side.SELL, D("0.001"), price * 2, price / 2, price / 2 - 10, client_key="oco-1")
+    )
     assert {o.type for o in oco.orders} == {OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT}
 
 

@@ -146,7 +146,7 @@ def test_an_oco_stop_leg_keeps_its_limit_at_or_below_its_stop(
     exchange = exchange_with({"create_oco_order": answer})
     exchange.place_oco(
         OcoRequest("BTCUSDT", Side.SELL, D("1"), price=D("70000"), stop_price=D("98.3626"),
-                   stop_limit_price=D("98.3626"), list_client_order_id="list-1")
+                   stop_limit_price=D("98.3626"), client_key="list-1")
     )  # fmt: skip
     client: RecordingClient = exchange.client
     [(method, params)] = client.calls
@@ -161,7 +161,7 @@ def test_a_buy_oco_stop_leg_keeps_its_limit_at_or_above_its_stop(
     exchange = exchange_with({"create_oco_order": answer})
     exchange.place_oco(
         OcoRequest("BTCUSDT", Side.BUY, D("1"), price=D("60000"), stop_price=D("98.3626"),
-                   stop_limit_price=D("98.3626"), list_client_order_id="list-2")
+                   stop_limit_price=D("98.3626"), client_key="list-2")
     )  # fmt: skip
     client: RecordingClient = exchange.client
     [(_, params)] = client.calls

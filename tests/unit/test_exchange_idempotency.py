@@ -6,7 +6,9 @@ so the lookup deadline is exercised without real waiting.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal as D
 from typing import Any
@@ -17,9 +19,10 @@ from binance.exceptions import BinanceAPIException
 
 from tradecore.adapters.binance_errors import may_have_been_executed, translate
 from tradecore.adapters.binance_exchange import BinanceExchange
+from tradecore.adapters.binance_mapping import OcoClientIds, oco_client_ids
 from tradecore.config import Settings
-from tradecore.domain.orders import OrderRequest, OrderType, Side
-from tradecore.errors import OrderStatusUnknownError
+from tradecore.domain.orders import OcoRequest, OrderListStatus, OrderRequest, OrderType, Side
+from tradecore.errors import InvalidInputError, OrderStatusUnknownError
 
 
 class _Response:
@@ -192,3 +195,96 @@ def test_a_rejection_that_was_not_processed_is_still_retried(build: Build) -> No
     exchange, client, _ = build({"create_order": [limited, dict(ORDER)]})
     assert exchange.place_order(LIMIT).order_id == 7
     assert client.names() == ["create_order", "create_order"]
+
+
+# --- 2b: OCO lists, their ids derived from the caller's key ----------------------------------------
+BINANCE_CLIENT_ID = re.compile(r"^[a-zA-Z0-9-_]{1,36}$")
+KEY = "user-42:idem:7f3c9a1e-2b44-4d0e-9c1f-55aa10be0c77"  # longer than 36 and with ':' on purpose
+OCO = OcoRequest("BTCUSDT", Side.SELL, D("0.001"), D("40000"), D("25000"), D("24900"), client_key=KEY)
+
+
+def _list(ids: OcoClientIds, status: str = "EXECUTING") -> dict[str, Any]:
+    return {
+        "orderListId": 3, "contingencyType": "OCO", "listStatusType": "EXEC_STARTED", "listOrderStatus": status,
+        "listClientOrderId": ids.list_id, "transactionTime": 1, "symbol": "BTCUSDT",
+        "orders": [
+            {"symbol": "BTCUSDT", "orderId": 11, "clientOrderId": ids.stop_loss},
+            {"symbol": "BTCUSDT", "orderId": 12, "clientOrderId": ids.take_profit},
+        ],
+    }  # fmt: skip
+
+
+def _sent_ids(client: ScriptedBinance) -> tuple[str, str, str]:
+    params = next(p for name, p in client.calls if name == "create_oco_order")
+    return params["listClientOrderId"], params["aboveClientOrderId"], params["belowClientOrderId"]
+
+
+def test_oco_ids_are_derived_from_the_callers_key(build: Build) -> None:
+    ids = oco_client_ids(KEY)
+    sent = []
+    for _ in range(2):  # two adapters (two Lambda instances) placing the same request
+        exchange, client, _ = build({"create_oco_order": [_list(ids)]})
+        exchange.place_oco(OCO)
+        sent.append(_sent_ids(client))
+    assert sent[0] == sent[1]
+    list_id, above, below = sent[0]
+    assert len({list_id, above, below}) == 3
+    assert all(BINANCE_CLIENT_ID.match(i) for i in sent[0])
+    assert (above, below) == (ids.take_profit, ids.stop_loss)  # a SELL: take profit above, stop below
+    assert oco_client_ids(KEY + "x").list_id != list_id
+
+
+def test_oco_without_a_key_is_refused_before_sending(build: Build) -> None:
+    exchange, client, _ = build({})
+    with pytest.raises(InvalidInputError) as caught:
+        exchange.place_oco(dataclasses.replace(OCO, client_key=None))
+    assert caught.value.details["field"] == "client_key"
+    assert client.calls == []
+
+
+def test_oco_whose_response_is_lost_is_looked_up_not_resent(build: Build) -> None:
+    ids = oco_client_ids(KEY)
+    exchange, client, _ = build(
+        {"create_oco_order": [requests.Timeout("slow"), _list(ids)], "v3_get_order_list": [LIST_NOT_FOUND, _list(ids)]}
+    )
+    placed = exchange.place_oco(OCO)
+    assert (placed.order_list_id, placed.list_client_order_id, placed.is_open) == (3, ids.list_id, True)
+    assert [leg.client_order_id for leg in placed.legs] == [ids.stop_loss, ids.take_profit]
+    assert client.names() == ["create_oco_order", "v3_get_order_list", "v3_get_order_list"]
+    assert client.calls[1][1] == {"origClientOrderId": ids.list_id}
+
+
+def test_oco_never_found_is_unknown_with_exactly_one_send(build: Build) -> None:
+    exchange, client, _ = build(
+        {
+            "create_oco_order": [api_error(504, -1007, "Timeout waiting for response")],
+            "v3_get_order_list": [LIST_NOT_FOUND],
+        }
+    )
+    with pytest.raises(OrderStatusUnknownError) as caught:
+        exchange.place_oco(OCO)
+    assert caught.value.details["list_client_order_id"] == oco_client_ids(KEY).list_id
+    assert client.names().count("create_oco_order") == 1
+    assert client.names().count("v3_get_order_list") == 4
+
+
+def test_oco_duplicate_returns_the_existing_list(build: Build) -> None:
+    ids = oco_client_ids(KEY)
+    duplicate = api_error(400, -2010, "Duplicate order sent.")
+    exchange, client, _ = build({"create_oco_order": [duplicate], "v3_get_order_list": [_list(ids)]})
+    assert exchange.place_oco(OCO).list_client_order_id == ids.list_id
+    assert client.names() == ["create_oco_order", "v3_get_order_list"]
+
+
+def test_get_and_cancel_order_list_name_the_list_as_binance_wants(build: Build) -> None:
+    ids = oco_client_ids(KEY)
+    exchange, client, _ = build({"v3_get_order_list": [_list(ids)], "v3_delete_order_list": [_list(ids, "ALL_DONE")]})
+    assert exchange.get_order_list(list_client_order_id=ids.list_id).legs[0].order_id == 11
+    cancelled = exchange.cancel_order_list("btcusdt", order_list_id=3)
+    assert (cancelled.list_status, cancelled.is_open) == (OrderListStatus.ALL_DONE, False)
+    assert client.calls == [
+        ("v3_get_order_list", {"origClientOrderId": ids.list_id}),
+        ("v3_delete_order_list", {"symbol": "BTCUSDT", "orderListId": 3}),
+    ]
+    with pytest.raises(InvalidInputError):
+        exchange.get_order_list()

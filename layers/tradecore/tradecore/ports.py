@@ -263,7 +263,22 @@ class Exchange(Protocol):
 
     def my_trades(self, symbol: str, limit: int = 500) -> list[Trade]: ...
 
-    def place_oco(self, request: OcoRequest) -> OcoResult: ...
+    def place_oco(self, request: OcoRequest) -> OcoResult:
+        """Place the OCO under ids derived from ``request.client_key`` (required); after a failure
+        that may have placed it, the list is looked up, never resent: ``OrderStatusUnknownError``
+        when that cannot settle it."""
+        ...
+
+    def get_order_list(self, *, order_list_id: int | None = None, list_client_order_id: str | None = None) -> OcoResult:
+        """One order list by exchange id or list client id (``legs`` named, no ``orders``);
+        NotFoundError when unknown."""
+        ...
+
+    def cancel_order_list(
+        self, symbol: str, *, order_list_id: int | None = None, list_client_order_id: str | None = None
+    ) -> OcoResult:
+        """Cancel every open leg of an order list; NotFoundError when unknown or already done."""
+        ...
 
     def create_listen_key(self) -> str: ...
 

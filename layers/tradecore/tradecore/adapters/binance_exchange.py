@@ -16,7 +16,6 @@ import math
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cached_property
@@ -57,7 +56,6 @@ from tradecore.observability import logger
 from tradecore.resilience import RetryPolicy
 
 T = TypeVar("T")
-CLIENT_ID_PREFIX = "tc-"
 # The local simulator's demo account. Not a secret: it opens only the simulator on 127.0.0.1.
 SIMULATOR_DEMO_KEY = "tradecore-simulator-demo-key"
 SIMULATOR_DEMO_SECRET = "tradecore-simulator-demo-secret"  # noqa: S105 - public demo value
@@ -66,11 +64,6 @@ TESTNET_STREAM_URL = "wss://stream.testnet.binance.vision/"
 CLIENT_ORDER_ID_PATTERN = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")  # Binance's rule for newClientOrderId
 # Lookups after an uncertain failure are at least this far apart (even with a zero retry base)
 MIN_LOOKUP_WAIT_SECONDS = 0.01
-
-
-def new_client_order_id() -> str:
-    """A Binance-valid client order id (``^[.A-Z:/a-z0-9_-]{1,36}$``)."""
-    return CLIENT_ID_PREFIX + uuid.uuid4().hex[:30]
 
 
 class BinanceExchange:
@@ -320,7 +313,25 @@ class BinanceExchange:
         return [mapping.order_result(o) for o in self._retried("get_open_orders", **params)]
 
     def place_oco(self, request: OcoRequest) -> OcoResult:
-        """A take-profit LIMIT_MAKER and a STOP_LOSS_LIMIT on one quantity (``orderList/oco``)."""
+        """A take-profit LIMIT_MAKER and a STOP_LOSS_LIMIT on one quantity (``orderList/oco``).
+
+        The list's and both legs' client ids are derived from ``request.client_key``, so after a
+        failure that may have placed it the list is looked up by its id, never sent again (a resend
+        after the list has ended would place a second one). Raises InvalidInputError (no key,
+        filters; before sending), the exchange's rejections, or OrderStatusUnknownError (may exist).
+        """
+        if not request.client_key:
+            raise InvalidInputError("an OCO needs the caller's idempotency key", details={"field": "client_key"})
+        ids = mapping.oco_client_ids(request.client_key)
+        params = self._oco_params(request, ids)
+        return self._send_once(
+            lambda: mapping.oco_result(self._call("create_oco_order", **params)),
+            lambda: mapping.oco_result(self._call("v3_get_order_list", origClientOrderId=ids.list_id)),
+            {"list_client_order_id": ids.list_id, "symbol": request.symbol},
+        )
+
+    def _oco_params(self, request: OcoRequest, ids: mapping.OcoClientIds) -> dict[str, Any]:
+        """The ``POST /api/v3/orderList/oco`` parameters, both legs rounded and checked first."""
         rules = self.get_symbol_rules(request.symbol)
         price_check = OrderRequest(request.symbol, request.side, OrderType.LIMIT, request.quantity, price=request.price)
         limit_leg = prepare_order(price_check, rules, None)
@@ -334,19 +345,32 @@ class BinanceExchange:
         )  # fmt: skip
         assert limit_leg.price is not None and stop_leg.price is not None and stop_leg.stop_price is not None  # noqa: S101, PT018
         maker, stopper = ("above", "below") if request.side.value == "SELL" else ("below", "above")
-        params: dict[str, Any] = {
+        return {
             "symbol": request.symbol,
             "side": request.side.value,
             "quantity": mapping.plain(limit_leg.quantity or request.quantity),
-            "listClientOrderId": request.list_client_order_id or new_client_order_id(),
+            "listClientOrderId": ids.list_id,
             f"{maker}Type": "LIMIT_MAKER",
+            f"{maker}ClientOrderId": ids.take_profit,
             f"{maker}Price": mapping.plain(limit_leg.price),
             f"{stopper}Type": "STOP_LOSS_LIMIT",
+            f"{stopper}ClientOrderId": ids.stop_loss,
             f"{stopper}Price": mapping.plain(stop_leg.price),
             f"{stopper}StopPrice": mapping.plain(stop_leg.stop_price),
             f"{stopper}TimeInForce": "GTC",
         }
-        return mapping.oco_result(self._call("create_oco_order", **params))
+
+    def get_order_list(self, *, order_list_id: int | None = None, list_client_order_id: str | None = None) -> OcoResult:
+        """One order list (``GET /api/v3/orderList``); NotFoundError when the exchange does not know it."""
+        params = _order_list_reference(order_list_id, list_client_order_id, "origClientOrderId")
+        return mapping.oco_result(self._retried("v3_get_order_list", **params))
+
+    def cancel_order_list(
+        self, symbol: str, *, order_list_id: int | None = None, list_client_order_id: str | None = None
+    ) -> OcoResult:
+        """Cancel the list's open legs (``DELETE /api/v3/orderList``); NotFoundError when unknown or done."""
+        params = _order_list_reference(order_list_id, list_client_order_id, "listClientOrderId")
+        return mapping.oco_result(self._retried("v3_delete_order_list", symbol=symbol.upper(), **params))
 
     # --- user data stream --------------------------------------------------------------------
     def create_listen_key(self) -> str:
@@ -375,3 +399,13 @@ def _order_reference(operation: str, symbol: str, client_order_id: str | None, o
     else:
         raise InvalidInputError(f"{operation} needs a client order id or an order id")
     return params
+
+
+def _order_list_reference(order_list_id: int | None, list_client_id: str | None, client_param: str) -> dict[str, Any]:
+    """Binance's parameters naming one order list: by exchange id, or by its client id under the
+    endpoint's name for it (``origClientOrderId`` to query, ``listClientOrderId`` to cancel)."""
+    if order_list_id is not None:
+        return {"orderListId": order_list_id}
+    if list_client_id:
+        return {client_param: list_client_id}
+    raise InvalidInputError("an order list is named by its order list id or its list client id")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from tradecore.domain.orders import (
     Balance,
     Fill,
     Kline,
     OcoResult,
+    OrderListLeg,
+    OrderListStatus,
     OrderRequest,
     OrderResult,
     OrderStatus,
@@ -124,11 +127,17 @@ def order_result(raw: dict[str, Any]) -> OrderResult:
 
 
 def oco_result(raw: dict[str, Any]) -> OcoResult:
+    """An order list from placing (``orderReports`` included), querying or cancelling it."""
     return OcoResult(
         order_list_id=int(raw["orderListId"]),
         list_client_order_id=raw["listClientOrderId"],
-        list_status=raw["listOrderStatus"],
+        list_status=OrderListStatus(raw["listOrderStatus"]),
         orders=tuple(order_result(report) for report in raw.get("orderReports", [])),
+        symbol=str(raw.get("symbol", "")),
+        legs=tuple(
+            OrderListLeg(str(leg["symbol"]), int(leg["orderId"]), str(leg["clientOrderId"]))
+            for leg in raw.get("orders", [])
+        ),
     )
 
 
@@ -170,3 +179,20 @@ def trade(raw: dict[str, Any]) -> Trade:
         is_buyer=bool(raw["isBuyer"]),
         is_maker=bool(raw["isMaker"]),
     )
+
+
+# --- order lists -------------------------------------------------------------------------------
+class OcoClientIds(NamedTuple):
+    """The client ids of one OCO: the list's and each leg's."""
+
+    list_id: str
+    take_profit: str
+    stop_loss: str
+
+
+def oco_client_ids(client_key: str) -> OcoClientIds:
+    """The ids an OCO placed under the caller's key gets: the same key always names the same list,
+    so a retry finds it. Within Binance's ``^[a-zA-Z0-9-_]{1,36}$`` whatever the key: ``oco-``,
+    28 hex digits of the key's SHA-256 (112 bits), and a suffix per role."""
+    digest = hashlib.sha256(client_key.encode()).hexdigest()[:28]
+    return OcoClientIds(f"oco-{digest}-ls", f"oco-{digest}-tp", f"oco-{digest}-sl")

@@ -169,7 +169,8 @@ class OcoRequest:
     """A take-profit limit and a stop-loss limit on one quantity: one filling cancels the other.
 
     For a SELL the take-profit ``price`` is above the market and ``stop_price`` below it; a BUY
-    mirrors that.
+    mirrors that. ``client_key`` is the caller's idempotency key (required to place it): the list's
+    and both legs' client ids are derived from it, so a retry finds the list instead of placing another.
     """
 
     symbol: str
@@ -178,18 +179,44 @@ class OcoRequest:
     price: Decimal
     stop_price: Decimal
     stop_limit_price: Decimal
-    list_client_order_id: str | None = None
+    client_key: str | None = None
 
     def __post_init__(self) -> None:
         require_finite_decimals(self)
 
 
+class OrderListStatus(StrEnum):
+    """An order list's ``listOrderStatus``."""
+
+    EXECUTING = "EXECUTING"  # at least one leg is open
+    ALL_DONE = "ALL_DONE"  # every leg has ended (filled, cancelled or expired)
+    REJECT = "REJECT"
+
+
+@dataclass(frozen=True)
+class OrderListLeg:
+    """One order of a list, as the list names it (its details come from the order itself)."""
+
+    symbol: str
+    order_id: int
+    client_order_id: str
+
+
 @dataclass(frozen=True)
 class OcoResult:
+    """An OCO order list. ``legs`` always names both orders; ``orders`` has their full state only
+    when the exchange sent it (placing and cancelling do, a query of the list does not)."""
+
     order_list_id: int
     list_client_order_id: str
-    list_status: str
+    list_status: OrderListStatus
     orders: tuple[OrderResult, ...] = field(default_factory=tuple)
+    symbol: str = ""
+    legs: tuple[OrderListLeg, ...] = field(default_factory=tuple)
+
+    @property
+    def is_open(self) -> bool:
+        return self.list_status is OrderListStatus.EXECUTING
 
 
 @dataclass(frozen=True)
