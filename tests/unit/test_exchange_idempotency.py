@@ -288,3 +288,14 @@ def test_get_and_cancel_order_list_name_the_list_as_binance_wants(build: Build) 
     ]
     with pytest.raises(InvalidInputError):
         exchange.get_order_list()
+
+
+@pytest.mark.parametrize("client_id", ["user:42", "a/b", "x" * 37])
+def test_a_client_id_python_binance_would_sign_wrongly_is_refused_before_sending(build: Build, client_id: str) -> None:
+    # python-binance 1.0.37 signs ':' and '/' unencoded but sends them percent-encoded: Binance (and
+    # the simulator) answer -1022, which would read as bad credentials. Only [a-zA-Z0-9-_] is safe.
+    exchange, client, _ = build({})
+    with pytest.raises(InvalidInputError) as caught:
+        exchange.place_order(dataclasses.replace(LIMIT, client_order_id=client_id))
+    assert caught.value.details["field"] == "client_order_id"
+    assert client.calls == []

@@ -61,7 +61,9 @@ SIMULATOR_DEMO_KEY = "tradecore-simulator-demo-key"
 SIMULATOR_DEMO_SECRET = "tradecore-simulator-demo-secret"  # noqa: S105 - public demo value
 MAINNET_STREAM_URL = "wss://stream.binance.com:9443/"
 TESTNET_STREAM_URL = "wss://stream.testnet.binance.vision/"
-CLIENT_ORDER_ID_PATTERN = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")  # Binance's rule for newClientOrderId
+# Binance accepts ``[.A-Z:/a-z0-9_-]{1,36}``, but python-binance signs ':' and '/' unencoded and sends
+# them percent-encoded, which Binance answers with -1022 (read as bad credentials): keep to the safe part
+CLIENT_ORDER_ID_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,36}$")
 # Lookups after an uncertain failure are at least this far apart (even with a zero retry base)
 MIN_LOOKUP_WAIT_SECONDS = 0.01
 
@@ -221,7 +223,7 @@ class BinanceExchange:
         client_id = request.client_order_id
         if not client_id or not CLIENT_ORDER_ID_PATTERN.match(client_id):
             raise InvalidInputError(
-                "an order needs a client order id of 1-36 characters [.A-Z:/a-z0-9_-]",
+                "an order needs a client order id of 1-36 characters [a-zA-Z0-9_-]",
                 details={"field": "client_order_id"},
             )
         rules = self.get_symbol_rules(request.symbol)
