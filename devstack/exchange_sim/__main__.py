@@ -29,7 +29,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tick-ms", type=int, default=250, help="market time between trades")
     parser.add_argument("--manual-market", action="store_true", help="move the market only via /sim/clock")
     parser.add_argument("--replay", type=_replay, action="append", default=[], help="SYMBOL=klines.csv")
-    parser.add_argument("--history-minutes", type=int, default=1500)
+    parser.add_argument(
+        "--history-minutes", type=int, default=1500, help="of 1m candles; every other interval up to 1d gets 1,000"
+    )
     parser.add_argument("--balances", type=json.loads, default=None, help='JSON, e.g. {"USDT": "10000"}')
     parser.add_argument("--weight-per-minute", type=int, default=6000)
     parser.add_argument("--orders-per-10s", type=int, default=100)

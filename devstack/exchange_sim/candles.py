@@ -90,20 +90,32 @@ class CandleSeries:
             candle[TAKER_QUOTE] += qty * price
         return rolled
 
-    def add_candle(self, source: list[Any]) -> None:
-        """Fold a finer closed candle in (used to build history from 1-minute candles)."""
-        if self.current is None or source[OPEN_TIME] >= self.end:
-            self._roll(source[OPEN_TIME], source[OPEN])
-        candle = self.current
-        assert candle is not None  # noqa: S101 - set by _roll
-        candle[HIGH] = max(candle[HIGH], source[HIGH])
-        candle[LOW] = min(candle[LOW], source[LOW])
-        candle[CLOSE] = source[CLOSE]
-        for index in (VOLUME, QUOTE_VOLUME, COUNT, TAKER_VOL, TAKER_QUOTE):
-            candle[index] += source[index]
-        if candle[FIRST_ID] < 0:
-            candle[FIRST_ID] = source[FIRST_ID]
-        candle[LAST_ID] = source[LAST_ID]
+    def fold_candles(self, sources: list[list[Any]]) -> None:
+        """Fold finer closed candles in, oldest first (how history is built from its steps).
+
+        One tight loop rather than a call per candle: start-up folds ~100,000 of them.
+        """
+        interval, closed, current, end = self.interval, self.closed, self.current, self.end
+        for source in sources:
+            if current is None or source[OPEN_TIME] >= end:
+                if current is not None:
+                    closed.append(current)
+                start, end = bucket(interval, source[OPEN_TIME])
+                current = list(source)
+                current[OPEN_TIME], current[CLOSE_TIME] = start, end - 1
+                continue
+            if source[HIGH] > current[HIGH]:
+                current[HIGH] = source[HIGH]
+            if source[LOW] < current[LOW]:
+                current[LOW] = source[LOW]
+            current[CLOSE] = source[CLOSE]
+            current[VOLUME] += source[VOLUME]
+            current[QUOTE_VOLUME] += source[QUOTE_VOLUME]
+            current[COUNT] += source[COUNT]
+            current[TAKER_VOL] += source[TAKER_VOL]
+            current[TAKER_QUOTE] += source[TAKER_QUOTE]
+            current[LAST_ID] = source[LAST_ID]
+        self.current, self.end = current, end
 
     def select(self, start: int | None, end: int | None, limit: int) -> list[list[Any]]:
         """Candles by open time within [start, end], oldest first, at most ``limit``.

@@ -3,6 +3,11 @@
 Every ``tick_ms`` of market time each symbol prints one trade (from the seeded price process,
 or from a replayed kline file); the trade feeds every interval's candles, so candles always
 agree with the trade stream. ``Market.advance_to`` is the only way time moves forward.
+
+Before the first tick each symbol gets deep history (:mod:`history`): at least
+``history_candles`` candles of every interval up to 1d (1m: ``history_minutes``), ending at
+the symbol's start price (or where a replayed file begins), so charts and analyses have data the
+moment the simulator is up. The first tick continues the last candle of every interval.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from decimal import Decimal
 from typing import Any
 
 from devstack.exchange_sim import candles as cdl
+from devstack.exchange_sim import history
 from devstack.exchange_sim.pricing import PriceProcess
 from devstack.exchange_sim.replay import ReplaySource
 from devstack.exchange_sim.symbols import SymbolSpec
 
-HISTORY_MINUTES = 1500
+HISTORY_MINUTES = 1500  # of 1-minute candles, as many as a series keeps
+HISTORY_CANDLES = 1000  # of every other interval up to 1d (1,000 days of 1d candles)
 
 
 @dataclass(slots=True)
@@ -59,27 +66,27 @@ class SymbolMarket:
             self._last_decimal = (price, Decimal(f"{price:.{self._tick_places}f}"))
         return self._last_decimal[1]
 
-    def backfill(self, end_ms: int, minutes: int = HISTORY_MINUTES) -> None:
-        """Create ``minutes`` of 1-minute history ending at ``end_ms`` (replayed or simulated)."""
-        one_minute: list[list[Any]] = []
-        if self.replay is not None:
-            for row in self.replay.history_rows():
-                one_minute.append(self._candle(row.open_time, row.open, row.high, row.low, row.close, row.volume))
-            if one_minute:
-                self.process.price = one_minute[-1][cdl.CLOSE]
-        else:
-            start = cdl.bucket("1m", end_ms)[0] - minutes * 60_000
-            for minute in range(minutes):
-                path = [self.process.price] + [self.process.step(10_000) for _ in range(6)]
-                volume = sum(self.process.trade_size(self.typical_qty) for _ in range(40))
-                rounded = [round(p, self._tick_places) for p in path]
-                one_minute.append(
-                    self._candle(start + minute * 60_000, rounded[0], max(rounded), min(rounded), rounded[-1], volume)
-                )
-        for candle in one_minute:
-            for interval, series in self.series.items():
-                if interval != "1s":
-                    series.add_candle(candle)
+    def backfill(self, end_ms: int, minutes: int = HISTORY_MINUTES, candles: int = HISTORY_CANDLES) -> None:
+        """Create the history ending at the last whole minute before ``end_ms``: ``minutes`` 1-minute
+        candles and ``candles`` of every other interval up to 1d, generated, then the replayed
+        file's rows before its anchor (the generated part ending at the file's first open)."""
+        end = cdl.bucket("1m", end_ms)[0]
+        replayed = self.replay.history_rows() if self.replay is not None else []
+        segments = history.plan(end, candles, minutes)
+        end_price = self.spec.start_price
+        if replayed:
+            segments = history.clip(segments, replayed[0].open_time)
+            end_price = replayed[0].open
+        steps = history.draw(self.process, segments, self.typical_qty * history.TRADES_PER_MINUTE)
+        generated = history.to_candles(steps, end_price, self._tick_places, self.next_trade_id)
+        if generated:
+            self.next_trade_id = generated[-1][cdl.LAST_ID] + 1
+        rows = [self._candle(r.open_time, r.open, r.high, r.low, r.close, r.volume) for r in replayed]
+        past = generated + rows
+        for series in self.series.values():
+            history.fold(series, past)
+        if past:
+            self.process.price = past[-1][cdl.CLOSE]
 
     def _candle(self, t: int, o: float, h: float, low: float, c: float, volume: float) -> list[Any]:
         first = self.next_trade_id
@@ -128,12 +135,13 @@ class Market:
         start_ms: int,
         replays: dict[str, ReplaySource] | None = None,
         history_minutes: int = HISTORY_MINUTES,
+        history_candles: int = HISTORY_CANDLES,
     ) -> None:
         self.tick_ms = tick_ms
         self.time_ms = start_ms
         self.symbols = {name: SymbolMarket(spec, seed, (replays or {}).get(name)) for name, spec in specs.items()}
         for market in self.symbols.values():
-            market.backfill(start_ms, history_minutes)
+            market.backfill(start_ms, history_minutes, history_candles)
         self.listeners: list[Callable[[TradeTick], None]] = []
 
     def advance_to(self, t_ms: int) -> int:
