@@ -2,7 +2,7 @@
 
 Each run starts ``python -m devstack`` on free ports with a fresh data directory (its own
 SecantusDB, moto, simulator, zygote) and measures until ``GET /api/health`` answers 200 (polled
-every 50 ms); then stops it with SIGTERM. The runner's phase times (``[runner] DEBUG phase ...``)
+every 50 ms); then stops it with SIGTERM. The runner's phase times (``HH:MM:SS runner DEBUG phase ...``)
 of the median run are in its output for profiling.
 """
 
@@ -17,7 +17,7 @@ from bench.result import Result, median
 from tests.support.devstack import running_devstack_process
 
 RUNS = 3
-_PHASE = re.compile(r"\[runner\] DEBUG phase (.+?)\s+\+([\d.]+) s")
+_PHASE = re.compile(r" runner +DEBUG phase (.+?)\s+\+([\d.]+) s")
 
 
 def _one_start(folder: Path) -> tuple[float, float, dict[str, float]]:

@@ -6,9 +6,6 @@ import asyncio
 import os
 import sys
 
-# The runner itself logs through tradecore (migrations, demo user): name it in those lines.
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "devstack")
-
 
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "invoke":
@@ -18,8 +15,10 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0
-    from devstack.runner import run
+    from devstack.runner import RUNNER_SERVICE, run
     from devstack.settings import DevstackSettings
+
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", RUNNER_SERVICE)  # before anything imports tradecore
 
     try:
         settings = DevstackSettings.from_env()

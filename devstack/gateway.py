@@ -160,14 +160,16 @@ class HttpListener:
         if isinstance(response, web.Response) and cors is not None:
             headers = cors.apply(lowered.get("origin"), list(response.headers.items()))
             response = web.Response(status=response.status, body=response.body, headers=_multi(headers))
+        trace = response.headers.get("X-Request-ID", "")  # the function's trace id: its log lines carry it
         log.info(
-            "%s %s -> %s (%s, %.1f ms, handler %.1f ms)",
+            "%s %s -> %s (%s, %.1f ms, handler %.1f ms)%s",
             method,
             request.path,
             response.status,
             route.function,
             (time.perf_counter() - started) * 1000,
             outcome.duration_ms,
+            f"  trace={trace[:8]}" if trace else "",
         )
         return response
 

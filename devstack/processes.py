@@ -1,6 +1,7 @@
-"""Child processes of the local stack, each in its own process group, with prefixed logs.
+"""Child processes of the local stack, each in its own process group, and the log of them all.
 
-Every line a child prints goes to the console as ``[name] line`` and to ``.data/logs/<name>.log``.
+Every line a component prints goes to ``.data/logs/<component>.log`` exactly as printed (the
+functions' full JSON) and to the console as one readable line (:mod:`devstack.console`).
 :meth:`ChildProcess.stop` signals the whole process group (SIGTERM, then SIGKILL after a grace
 period), so nothing a child started is left running.
 """
@@ -13,40 +14,102 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import IO, TextIO
+
+from devstack.console import event_line, render
 
 GRACE_SECONDS = 5.0
 
 
 class ComponentLogHandler(logging.Handler):
-    """Console ``[component] message`` plus ``<log_dir>/<component>.log`` for every record."""
+    """The log of every component: a readable console line each, the full line in its file.
 
-    def __init__(self, log_dir: Path) -> None:
+    :meth:`write` takes a line a component printed (a child process, a function's worker);
+    :meth:`emit` takes the local stack's own log records (component: the logger's last name, or
+    ``<name>`` of ``fn.<name>``).
+    """
+
+    def __init__(
+        self,
+        log_dir: Path,
+        console: TextIO | None = None,
+        clock: Callable[[], float] = time.time,
+        tz: tzinfo | None = None,
+    ) -> None:
         super().__init__()
         self.log_dir = log_dir
-        self._files: dict[str, object] = {}
-        self._lock_files = threading.Lock()
+        self.console = console
+        self.clock = clock
+        self.tz = tz
+        self._files: dict[str, IO[str]] = {}
+        self._lock = threading.Lock()
 
     def write(self, component: str, line: str) -> None:
-        print(f"[{component}] {line}", flush=True)
-        with self._lock_files:
-            sink = self._files.get(component)
-            if sink is None:
-                sink = (self.log_dir / f"{component}.log").open("a", buffering=1)
-                self._files[component] = sink
-            sink.write(line + "\n")  # type: ignore[attr-defined]
+        shown = render(component, line, self._now(), self.tz)
+        self._out(component, shown, line)
 
     def emit(self, record: logging.LogRecord) -> None:
         name = record.name
         component = name.removeprefix("fn.") if name.startswith("fn.") else name.split(".")[-1]
-        self.write(component, self.format(record))
+        try:
+            message = record.getMessage()
+            if record.exc_info:
+                message += f"  ! {record.exc_info[0].__name__ if record.exc_info[0] else 'error'}"
+                message += " (traceback in the log file)"
+            at = datetime.fromtimestamp(record.created, UTC).astimezone(self.tz)
+            shown = event_line(at, component, record.levelname, message.splitlines()[0] if message else "")
+            self._out(component, shown, self.format(record))
+        except Exception:  # noqa: BLE001 - logging must never raise into the caller
+            self.handleError(record)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def _out(self, component: str, shown: str | None, line: str) -> None:
+        with self._lock:
+            if shown is not None:
+                print(shown, file=self.console or sys.stdout, flush=True)
+            sink = self._files.get(component)
+            if sink is None:
+                sink = (self.log_dir / f"{component}.log").open("a", buffering=1)
+                self._files[component] = sink
+            sink.write(line + "\n")
+
+    def stream_of(self, component: str) -> LineStream:
+        """A text stream whose every line is :meth:`write`-n as ``component`` (for a library's handler)."""
+        return LineStream(self, component)
 
     def close(self) -> None:
-        for sink in self._files.values():
-            sink.close()  # type: ignore[attr-defined]
+        with self._lock:
+            for sink in self._files.values():
+                sink.close()
+            self._files.clear()
         super().close()
+
+
+class LineStream:
+    """Just enough of a text stream for ``logging.StreamHandler``: whole lines to a component."""
+
+    def __init__(self, logs: ComponentLogHandler, component: str) -> None:
+        self.logs = logs
+        self.component = component
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            self.logs.write(self.component, line)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 def port_is_free(port: int) -> bool:

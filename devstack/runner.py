@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -39,6 +40,10 @@ DEMO_EMAIL = "demo@tradecore.local"
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - the printed local demo account, never deployed
 WARM_FUNCTIONS = ["HealthFunction", "AiHealthFunction", "WebSocketFunction"]
 CHILD_START_TIMEOUT = 30.0
+# The runner logs through tradecore too (migrations, demo user) under this service name. Not
+# "devstack": Powertools drops from the root handlers every record whose logger name CONTAINS the
+# service name (its duplicate guard), which silenced the local stack's own devstack.* lines.
+RUNNER_SERVICE = "devstack-runner"
 RUNNER_PRELOAD = ("boto3", "botocore.client", "tradecore.bootstrap", "tradecore.adapters.mongo", "argon2")
 
 
@@ -90,7 +95,7 @@ class Runner:
             argv = [secantusd, "--host", "127.0.0.1", "--port", str(ports["MONGODB_PORT"])]
             launched["mongodb"] = self._launch("mongodb", [*argv, "--storage-path", str(data / "mongo")])
         if not settings.aws_endpoint_url:
-            argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(ports["MOTO_PORT"])]
+            argv = [sys.executable, "-m", "devstack.moto_server", "-H", "127.0.0.1", "-p", str(ports["MOTO_PORT"])]
             launched["moto"] = self._launch("moto", argv)
         if (ROOT / "devstack" / "exchange_sim" / "__main__.py").exists():
             argv = [sys.executable, "-m", "devstack.exchange_sim", "--host", "127.0.0.1"]
@@ -109,7 +114,7 @@ class Runner:
         launched = self._launch_children()
         self._phase("children launched")
         # what provisioning and migrations import, loaded while the children start
-        preloaded = asyncio.create_task(asyncio.to_thread(_preload, RUNNER_PRELOAD))
+        preloaded = asyncio.create_task(asyncio.to_thread(self._preload))
         env = function_base_env(settings, app_secrets)
         secret_values = {"MONGODB_URI": env["MONGODB_URI"], **app_secrets}
         stack: Stack = await asyncio.to_thread(read_stack, settings.template, settings.parameter_overrides)
@@ -149,6 +154,10 @@ class Runner:
                 task.cancel()
         await self._serve_dashboard()
         self._phase("dashboard up")
+
+    def _preload(self) -> None:
+        _preload(RUNNER_PRELOAD)
+        route_powertools_logs(self.logs, "runner")
 
     async def _serve_dashboard(self) -> None:
         app = dashboard_app(ROOT / "dashboard", self.settings.ports["CORE_API_PORT"])
@@ -198,9 +207,17 @@ def _preload(modules: tuple[str, ...]) -> None:
             log.debug("preload of %s failed: %s", module, exc)
 
 
-def _child_env() -> dict[str, str]:
-    import os
+def route_powertools_logs(logs: ComponentLogHandler, component: str) -> None:
+    """Send the JSON lines of tradecore's logger in this process (Powertools: a stream handler on
+    stdout, named after ``POWERTOOLS_SERVICE_NAME``) through ``logs`` as ``component``, so they
+    are rendered on the console like every other line and kept whole in the component's file."""
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "")
+    for handler in logging.getLogger(service).handlers if service else []:
+        if isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stdout, sys.stderr):
+            handler.setStream(logs.stream_of(component))
 
+
+def _child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
@@ -232,7 +249,7 @@ async def run(settings: DevstackSettings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "logs").mkdir(exist_ok=True)
     logs = ComponentLogHandler(settings.data_dir / "logs")
-    logs.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logs.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))  # the file's lines
     logging.basicConfig(level=logging.DEBUG, handlers=[logs], force=True)
     for noisy in ("botocore", "boto3", "urllib3", "pymongo", "asyncio", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -63,6 +63,10 @@ def test_whole_stack_serves_every_route_and_stops_cleanly(mongo_server: MongoSer
         assert 'src="config.js"' in requests.get(f"{dashboard}/", timeout=10).text
         logs = devstack.data_dir / "logs"
         assert (logs / "gateway.log").exists()
+        # AND the console shows one readable line per event, moto's banner and request lines gone,
+        # and the functions' full JSON lines are in their files
+        _assert_readable_console(devstack.output())
+        assert any(line.startswith("{") for line in (logs / "auth.log").read_text().splitlines())
         secrets_file = devstack.data_dir / "secrets.json"
         assert oct(secrets_file.stat().st_mode & 0o777) == "0o600"
         assert json.loads(secrets_file.read_text())["JWT_SECRET"] not in devstack.output()
@@ -71,6 +75,20 @@ def test_whole_stack_serves_every_route_and_stops_cleanly(mongo_server: MongoSer
     assert devstack.process.returncode == 0
     with pytest.raises(ProcessLookupError):
         os.killpg(pgid, 0)
+
+
+_EVENT_LINE = re.compile(r"^\d\d:\d\d:\d\d \S+ +(DEBUG|INFO|WARNING|ERROR|CRITICAL)? +\S")
+_BANNER = re.compile(r"^(tradecore local stack is up:|  \S.*|Ctrl-C stops everything\.|)$")
+
+
+def _assert_readable_console(output: str) -> None:
+    lines = output.splitlines()
+    unreadable = [line for line in lines if not (_EVENT_LINE.match(line) or _BANNER.match(line))]
+    assert unreadable == [], "\n".join(unreadable[:20])
+    assert not [line for line in lines if "development server" in line or "HTTP/1.1" in line]
+    assert any(re.match(r"^\d\d:\d\d:\d\d runner +DEBUG phase gateway up", line) for line in lines)
+    # the tradecore logs of the runner no longer silence the local stack's own lines after them
+    assert any(re.match(r"^\d\d:\d\d:\d\d gateway +INFO +GET /api/health -> 200", line) for line in lines)
 
 
 def test_port_in_use_names_the_port_and_its_variable(tmp_path: Path) -> None:
