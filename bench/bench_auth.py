@@ -47,8 +47,8 @@ def _verify_in_memory() -> list[Result]:
     import jwt
 
     from tests.support.auth import InMemoryServiceState
-    from tradecore.services.revocation import StateTokenDenylist
-    from tradecore.services.tokens import TokenService
+    from tradecore.services.auth.revocation import StateTokenDenylist
+    from tradecore.services.auth.tokens import TokenService
 
     tokens = TokenService(SECRET, StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=86_430))
     token = tokens.issue(_user())
@@ -83,9 +83,9 @@ def _verify_dynamodb() -> list[Result]:
 
     from tests.support.auth import create_service_state_table
     from tests.support.servers import free_port
-    from tradecore.adapters.service_state import ServiceStateTable
-    from tradecore.services.revocation import StateTokenDenylist
-    from tradecore.services.tokens import TokenService
+    from tradecore.adapters.aws.service_state import ServiceStateTable
+    from tradecore.services.auth.revocation import StateTokenDenylist
+    from tradecore.services.auth.tokens import TokenService
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -114,11 +114,11 @@ def _verify_dynamodb() -> list[Result]:
 
 def _login() -> list[Result]:
     from tests.support.auth import InMemoryServiceState, InMemoryUserStore
-    from tradecore.adapters.passwords import Argon2PasswordHasher
-    from tradecore.services.auth import AuthService
-    from tradecore.services.login_throttle import StateLoginThrottle
-    from tradecore.services.revocation import StateTokenDenylist
-    from tradecore.services.tokens import TokenService
+    from tradecore.adapters.auth.passwords import Argon2PasswordHasher
+    from tradecore.services.auth.revocation import StateTokenDenylist
+    from tradecore.services.auth.service import AuthService
+    from tradecore.services.auth.throttle import StateLoginThrottle
+    from tradecore.services.auth.tokens import TokenService
 
     state = InMemoryServiceState()
     hasher = Argon2PasswordHasher()

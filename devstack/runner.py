@@ -44,7 +44,7 @@ CHILD_START_TIMEOUT = 30.0
 # "devstack": Powertools drops from the root handlers every record whose logger name CONTAINS the
 # service name (its duplicate guard), which silenced the local stack's own devstack.* lines.
 RUNNER_SERVICE = "devstack-runner"
-RUNNER_PRELOAD = ("boto3", "botocore.client", "tradecore.bootstrap", "tradecore.adapters.mongo", "argon2")
+RUNNER_PRELOAD = ("boto3", "botocore.client", "tradecore.bootstrap", "tradecore.adapters.mongo.gateway", "argon2")
 
 
 class Runner:

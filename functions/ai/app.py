@@ -14,8 +14,7 @@ from tradecore.bootstrap import Container, bootstrap
 from tradecore.errors import DependencyUnavailableError
 from tradecore.http_api import ContainerDep, create_app, lambda_entry
 from tradecore.observability import logger
-from tradecore.services.health import check_health
-from tradecore.services.inter_service_auth import verify_service_token
+from tradecore.services.auth.inter_service import verify_service_token
 
 
 def _cold_start() -> Container:
@@ -72,7 +71,7 @@ async def analyze(request: Request, container: ContainerDep) -> JSONResponse:
     ``async`` on purpose although the work blocks: Mangum runs one invocation per event loop,
     so nothing else waits on this loop, and the thread-pool hop (~2 ms) is saved.
     """
-    from tradecore.services.analysis import AnalysisRequest
+    from tradecore.services.analysis.service import AnalysisRequest
 
     started = time.perf_counter()
     body = await _parse(request)
@@ -93,13 +92,7 @@ async def analyze(request: Request, container: ContainerDep) -> JSONResponse:
 @app.get("/ai/health", tags=["health"])
 def health(container: ContainerDep) -> JSONResponse:
     """Own status plus MongoDB, OpenAI (configured, last call, breaker) and the analysis queue."""
-    probes = [
-        container.mongo_probe,
-        container.llm_analyzer,
-        container.analysis_service.pending,
-        container.config_probe("inter_service_token"),
-    ]
-    report = check_health("ai", probes, critical=frozenset({"mongodb"}))
+    report = container.ai_health.report()
     return JSONResponse(report.as_dict(), status_code=report.http_status)
 
 

@@ -11,7 +11,6 @@ from fastapi import Query, Response
 
 from auth.schemas import Credentials, NewUser, PasswordChange, UserUpdate, session_body, users_body
 from tradecore.domain.users import USERS_MAX_OFFSET, USERS_PAGE_MAX
-from tradecore.errors import DependencyUnavailableError
 from tradecore.http_api import ContainerDep, create_app, lambda_entry
 from tradecore.http_auth import AdminUser, ReadUser
 
@@ -34,10 +33,7 @@ def login(body: Credentials, container: ContainerDep) -> dict[str, Any]:
 @app.get("/api/auth/me", tags=["auth"])
 def me(user: ReadUser, container: ContainerDep) -> dict[str, Any]:
     """The caller's account. While MongoDB is down, what the verified token proves (``source: token``)."""
-    try:
-        return {**container.auth_service.current_user(user).public(), "source": "database"}
-    except DependencyUnavailableError:
-        return {"id": user.user_id, "email": None, "role": user.role.value, "active": True, "source": "token"}
+    return container.auth_service.who_am_i(user)
 
 
 @app.post("/api/auth/logout", status_code=204, tags=["auth"])

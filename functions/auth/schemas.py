@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradecore.domain.users import Role, User
-from tradecore.services.auth import Session
+from tradecore.services.auth.service import Session
 
 _MAX_INPUT = 1024
 

@@ -7,7 +7,6 @@ from typing import Any
 from tradecore.bootstrap import ContainerSlot
 from tradecore.config import get_settings
 from tradecore.observability import logger, metrics, request_context
-from tradecore.services.health_monitor import monitor_health
 
 get_settings()  # validate at cold start: a misconfigured function refuses to start
 _slot = ContainerSlot()
@@ -19,10 +18,7 @@ use_container = _slot.use  # tests and the local stack build their own through `
 def health_monitor(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Check MongoDB and the AI service, record their status, broadcast changes."""
     with request_context(event.get("id")):
-        c = container()
-        report = monitor_health(
-            [c.mongo_probe, c.ai_health_probe], c.service_state, c.broadcaster, critical=frozenset({"mongodb"})
-        )
+        report = container().health_monitor.run()
         logger.info("health checked", extra={"status": report.status.value})
         return report.as_dict()
 

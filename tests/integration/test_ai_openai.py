@@ -20,7 +20,7 @@ from tests.support.ai_events import analyze_body, analyze_event, invoke
 from tests.support.breaker import InMemoryBreakerStore
 from tests.support.fake_analysis import FakeAnalysisStore, RecordingBroadcaster
 from tests.support.fake_openai import MODEL, FakeOpenAI
-from tradecore.adapters.openai_analyzer import OpenAIAnalyzer
+from tradecore.adapters.openai.analyzer import OpenAIAnalyzer
 from tradecore.bootstrap import Container, bootstrap
 from tradecore.config import Settings
 from tradecore.errors import DependencyUnavailableError

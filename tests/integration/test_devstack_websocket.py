@@ -157,7 +157,7 @@ def test_delete_connection_closes_it(local_stack: StackHandle) -> None:
 
 def test_sender_close_treats_gone_as_closed(local_stack: StackHandle) -> None:
     # ending sessions counts a connection API Gateway no longer knows (410) as ended, not failed
-    from tradecore.adapters.connections import ApiGatewayMessageSender
+    from tradecore.adapters.aws.connections import ApiGatewayMessageSender
 
     sender = ApiGatewayMessageSender(local_stack.core_url, "us-east-1")
 

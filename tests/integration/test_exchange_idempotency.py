@@ -18,8 +18,8 @@ import pytest
 from binance.exceptions import BinanceAPIException
 
 from tests.integration.exchange_sim_fixtures import SimServer, binance_client, sim_server  # noqa: F401
-from tradecore.adapters.binance_exchange import BinanceExchange
-from tradecore.adapters.binance_mapping import oco_client_ids
+from tradecore.adapters.binance.exchange import BinanceExchange
+from tradecore.adapters.binance.mapping import oco_client_ids
 from tradecore.config import Settings
 from tradecore.domain.orders import OcoRequest, OrderListStatus, OrderRequest, OrderStatus, OrderType, Side
 from tradecore.errors import NotFoundError

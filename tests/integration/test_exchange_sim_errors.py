@@ -11,7 +11,7 @@ import pytest
 from binance.exceptions import BinanceAPIException
 
 from tests.integration.exchange_sim_fixtures import SimServer, binance_client, sim_server  # noqa: F401
-from tradecore.adapters.binance_exchange import BinanceExchange
+from tradecore.adapters.binance.exchange import BinanceExchange
 from tradecore.config import Settings
 from tradecore.domain.orders import OcoRequest, OrderRequest, OrderStatus, OrderType, Side
 from tradecore.errors import (

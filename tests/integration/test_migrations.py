@@ -5,7 +5,7 @@ from __future__ import annotations
 import pymongo
 import pytest
 
-from tradecore.adapters.mongo_migrations import ensure_retention
+from tradecore.adapters.mongo.migrations import ensure_retention
 from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
 

@@ -19,10 +19,10 @@ from tradecore.config import Settings
 from tradecore.domain.users import Role, User
 from tradecore.errors import ConflictError, NotFoundError
 from tradecore.ports import WindowCount
-from tradecore.services.auth import AuthService
-from tradecore.services.login_throttle import StateLoginThrottle
-from tradecore.services.revocation import StateTokenDenylist
-from tradecore.services.tokens import TokenService
+from tradecore.services.auth.revocation import StateTokenDenylist
+from tradecore.services.auth.service import AuthService
+from tradecore.services.auth.throttle import StateLoginThrottle
+from tradecore.services.auth.tokens import TokenService
 
 
 class InMemoryServiceState:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.support.candles import make_candles
-from tradecore.adapters.openai_prompt import build_messages
+from tradecore.adapters.openai.prompt import build_messages
 from tradecore.domain.candles import build_series
 from tradecore.domain.client_indicators import clean_client_indicators
 from tradecore.domain.indicators import MIN_CANDLES, compute_indicators

@@ -14,7 +14,7 @@ from tests.support.candles import HOUR_MS, START_MS, make_candles
 from tests.support.fake_analysis import FakeAnalysisStore, RecordingBroadcaster
 from tradecore.domain.signals import MarketView, Signal, Source, TechnicalAnalyzer, Verdict
 from tradecore.errors import DependencyUnavailableError, InvalidInputError
-from tradecore.services.analysis import AnalysisPolicy, AnalysisRequest, AnalysisService
+from tradecore.services.analysis.service import AnalysisPolicy, AnalysisRequest, AnalysisService
 
 
 class ScriptedLlm:

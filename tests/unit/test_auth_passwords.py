@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from tradecore.adapters.passwords import Argon2PasswordHasher
+from tradecore.adapters.auth.passwords import Argon2PasswordHasher
 
 PASSWORD = "a long enough passphrase"
 

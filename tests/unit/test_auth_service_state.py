@@ -8,10 +8,10 @@ import time
 import pytest
 
 from tests.support.auth import create_service_state_table
-from tradecore.adapters.service_state import ServiceStateTable
+from tradecore.adapters.aws.service_state import ServiceStateTable
 from tradecore.errors import RateLimitedError
-from tradecore.services.login_throttle import StateLoginThrottle
-from tradecore.services.revocation import StateTokenDenylist
+from tradecore.services.auth.revocation import StateTokenDenylist
+from tradecore.services.auth.throttle import StateLoginThrottle
 
 TABLE = "unit-service-state"
 

@@ -21,14 +21,14 @@ from tests.support.auth import (
     auth_container,
     create_service_state_table,
 )
-from tradecore.adapters.service_state import ServiceStateTable
+from tradecore.adapters.aws.service_state import ServiceStateTable
 from tradecore.config import Settings
 from tradecore.domain.users import Role, User
 from tradecore.errors import AuthenticationError, DependencyUnavailableError, RateLimitedError
-from tradecore.services.auth import AuthService
-from tradecore.services.login_throttle import StateLoginThrottle
-from tradecore.services.revocation import StateTokenDenylist
-from tradecore.services.tokens import TokenService
+from tradecore.services.auth.revocation import StateTokenDenylist
+from tradecore.services.auth.service import AuthService
+from tradecore.services.auth.throttle import StateLoginThrottle
+from tradecore.services.auth.tokens import TokenService
 
 TABLE = "unit-throttle-race"
 MAX_FAILURES = 3

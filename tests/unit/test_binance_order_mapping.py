@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tradecore.adapters import binance_mapping as mapping
-from tradecore.adapters.binance_exchange import BinanceExchange
+from tradecore.adapters.binance import mapping
+from tradecore.adapters.binance.exchange import BinanceExchange
 from tradecore.config import Settings
 from tradecore.domain.order_math import prepare_order
 from tradecore.domain.orders import OcoRequest, OrderRequest, OrderStatus, OrderType, Side

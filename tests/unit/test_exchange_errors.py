@@ -11,14 +11,14 @@ import pytest
 import requests
 from binance.exceptions import BinanceAPIException, BinanceRequestException
 
-from tradecore.adapters.binance_errors import (
+from tradecore.adapters.binance.errors import (
     is_duplicate_order,
     is_temporary,
     may_have_been_executed,
     retry_after_seconds,
     translate,
 )
-from tradecore.adapters.binance_exchange import BinanceExchange
+from tradecore.adapters.binance.exchange import BinanceExchange
 from tradecore.config import Settings
 from tradecore.domain.orders import OrderRequest, OrderStatus, OrderType, Side
 from tradecore.errors import (

@@ -17,9 +17,9 @@ import pytest
 import requests
 from binance.exceptions import BinanceAPIException
 
-from tradecore.adapters.binance_errors import may_have_been_executed, translate
-from tradecore.adapters.binance_exchange import BinanceExchange
-from tradecore.adapters.binance_mapping import OcoClientIds, oco_client_ids
+from tradecore.adapters.binance.errors import may_have_been_executed, translate
+from tradecore.adapters.binance.exchange import BinanceExchange
+from tradecore.adapters.binance.mapping import OcoClientIds, oco_client_ids
 from tradecore.config import Settings
 from tradecore.domain.orders import OcoRequest, OrderListStatus, OrderRequest, OrderType, Side
 from tradecore.errors import InvalidInputError, OrderStatusUnknownError

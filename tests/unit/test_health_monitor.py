@@ -12,8 +12,8 @@ from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
 from tradecore.errors import DependencyUnavailableError
-from tradecore.services.health import ExchangeProbe, HealthCheck, check_health
-from tradecore.services.health_monitor import monitor_health
+from tradecore.services.health.monitor import monitor_health
+from tradecore.services.health.service import ExchangeProbe, HealthCheck, check_health
 
 
 class Probe:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.auth import FakeClock, create_service_state_table
 from tests.support.breaker import InMemoryBreakerStore
-from tradecore.adapters.breaker_store import DynamoBreakerStore
+from tradecore.adapters.aws.breaker_store import DynamoBreakerStore
 from tradecore.domain.breaker import BreakerPhase, BreakerPolicy, BreakerState
 from tradecore.errors import CircuitOpenError
 from tradecore.ports import BreakerStore

@@ -18,8 +18,8 @@ from tests.conftest import TEST_JWT_SECRET
 from tests.support.auth import FakeClock, InMemoryServiceState
 from tradecore.domain.users import Role, User
 from tradecore.errors import AuthenticationError, ConfigurationError
-from tradecore.services.revocation import StateTokenDenylist
-from tradecore.services.tokens import REQUIRED_CLAIMS, TokenService
+from tradecore.services.auth.revocation import StateTokenDenylist
+from tradecore.services.auth.tokens import REQUIRED_CLAIMS, TokenService
 
 DAY = 24 * 3600
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.auth import add_user, auth_container
 from tests.support.connections import TABLE, RecordingSender, create_connections_table
-from tradecore.adapters.connections import DynamoConnectionRegistry
+from tradecore.adapters.aws.connections import DynamoConnectionRegistry
 from tradecore.bootstrap import Container
 from tradecore.config import Settings
 from tradecore.domain.users import Role

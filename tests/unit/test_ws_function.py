@@ -15,12 +15,12 @@ import pytest
 
 from tests.support.auth import add_user, auth_container
 from tests.support.connections import TABLE, RecordingSender, create_connections_table
-from tradecore.adapters.connections import DynamoConnectionRegistry
+from tradecore.adapters.aws.connections import DynamoConnectionRegistry
 from tradecore.config import Settings
 from tradecore.domain.realtime import MessageType
 from tradecore.domain.users import Role
 from tradecore.errors import DependencyUnavailableError
-from tradecore.services.fanout import Fanout
+from tradecore.services.realtime.fanout import Fanout
 from ws import app as ws_app
 
 

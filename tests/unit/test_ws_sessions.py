@@ -19,7 +19,7 @@ from tradecore.config import Settings
 from tradecore.domain.realtime import MessageType
 from tradecore.domain.users import Role
 from tradecore.errors import AuthenticationError, DependencyUnavailableError
-from tradecore.services.fanout import Fanout
+from tradecore.services.realtime.fanout import Fanout
 
 
 class MemoryRegistry:

@@ -17,6 +17,9 @@ from tradecore.config import Settings, get_settings
 from tradecore.observability import configure_logging, register_secrets
 from tradecore.ports import BreakerStore, Exchange, HealthProbe
 
+# without MongoDB a service is down; without anything else it is degraded
+CRITICAL_COMPONENTS = frozenset({"mongodb"})
+
 
 class Container:
     """Lazily built adapters and services for one process."""
@@ -32,38 +35,38 @@ class Container:
     @cached_property
     def breaker_store(self) -> BreakerStore:
         """The circuit breakers' shared state, in the service-state table."""
-        from tradecore.adapters.breaker_store import DynamoBreakerStore
+        from tradecore.adapters.aws.breaker_store import DynamoBreakerStore
 
         return DynamoBreakerStore(self.settings.service_state_table, self.settings.aws_region)
 
     @cached_property
     def mongo(self) -> Any:
-        from tradecore.adapters.mongo import MongoGateway
+        from tradecore.adapters.mongo.gateway import MongoGateway
 
         return MongoGateway(self.settings)
 
     def migrate(self) -> int:
         """Apply pending schema migrations (AI function cold start, local stack start)."""
-        from tradecore.adapters.mongo_migrations import run_migrations
+        from tradecore.adapters.mongo.migrations import run_migrations
 
         return run_migrations(self.mongo.db, retention_days=self.settings.analysis_retention_days)
 
     @cached_property
     def mongo_probe(self) -> HealthProbe:
-        from tradecore.adapters.mongo import MongoProbe
-        from tradecore.adapters.mongo_migrations import LATEST_VERSION
+        from tradecore.adapters.mongo.gateway import MongoProbe
+        from tradecore.adapters.mongo.migrations import LATEST_VERSION
 
         return MongoProbe(self.mongo, LATEST_VERSION)
 
     @cached_property
     def connection_registry(self) -> Any:
-        from tradecore.adapters.connections import DynamoConnectionRegistry
+        from tradecore.adapters.aws.connections import DynamoConnectionRegistry
 
         return DynamoConnectionRegistry(self.settings.connections_table, self.settings.aws_region)
 
     @cached_property
     def message_sender(self) -> Any:
-        from tradecore.adapters.connections import ApiGatewayMessageSender
+        from tradecore.adapters.aws.connections import ApiGatewayMessageSender
         from tradecore.errors import ConfigurationError
 
         if not self.settings.websocket_management_url:
@@ -72,7 +75,7 @@ class Container:
 
     @cached_property
     def realtime(self) -> Any:
-        from tradecore.services.realtime import RealtimeService
+        from tradecore.services.realtime.service import RealtimeService
 
         return RealtimeService(
             self.connection_registry,
@@ -85,20 +88,20 @@ class Container:
 
     @cached_property
     def service_state(self) -> Any:
-        from tradecore.adapters.service_state import ServiceStateTable
+        from tradecore.adapters.aws.service_state import ServiceStateTable
 
         return ServiceStateTable(self.settings.service_state_table, self.settings.aws_region)
 
     @cached_property
     def token_denylist(self) -> Any:
-        from tradecore.services.revocation import StateTokenDenylist
+        from tradecore.services.auth.revocation import StateTokenDenylist
 
         lifetime = self.settings.jwt_expiry_hours * 3600 + self.settings.jwt_leeway_seconds
         return StateTokenDenylist(self.service_state, max_token_lifetime_seconds=lifetime)
 
     @cached_property
     def token_service(self) -> Any:
-        from tradecore.services.tokens import TokenService
+        from tradecore.services.auth.tokens import TokenService
 
         secret = self.settings.jwt_secret.get_secret_value() if self.settings.jwt_secret else None
         # with a WebSocket API, revoking a token also closes the connections it opened
@@ -113,19 +116,19 @@ class Container:
 
     @cached_property
     def password_hasher(self) -> Any:
-        from tradecore.adapters.passwords import Argon2PasswordHasher
+        from tradecore.adapters.auth.passwords import Argon2PasswordHasher
 
         return Argon2PasswordHasher()
 
     @cached_property
     def user_store(self) -> Any:
-        from tradecore.adapters.user_store import MongoUserStore
+        from tradecore.adapters.mongo.user_store import MongoUserStore
 
         return MongoUserStore(self.mongo)
 
     @cached_property
     def login_throttle(self) -> Any:
-        from tradecore.services.login_throttle import StateLoginThrottle
+        from tradecore.services.auth.throttle import StateLoginThrottle
 
         return StateLoginThrottle(
             self.service_state,
@@ -136,7 +139,7 @@ class Container:
     @cached_property
     def auth_service(self) -> Any:
         from tradecore.config import RegistrationMode
-        from tradecore.services.auth import AuthService
+        from tradecore.services.auth.service import AuthService
 
         return AuthService(
             self.user_store,
@@ -151,7 +154,7 @@ class Container:
 
     @cached_property
     def llm_analyzer(self) -> Any:
-        from tradecore.adapters.openai_analyzer import OpenAIAnalyzer
+        from tradecore.adapters.openai.analyzer import OpenAIAnalyzer
 
         return OpenAIAnalyzer(self.settings, self.breaker_store, self.clock)
 
@@ -163,7 +166,7 @@ class Container:
 
     @cached_property
     def analysis_store(self) -> Any:
-        from tradecore.adapters.analysis_store import MongoAnalysisStore
+        from tradecore.adapters.mongo.analysis_store import MongoAnalysisStore
 
         return MongoAnalysisStore(self.mongo)
 
@@ -173,13 +176,13 @@ class Container:
             from tradecore.adapters.logging_broadcaster import LoggingBroadcaster
 
             return LoggingBroadcaster()
-        from tradecore.services.fanout import Fanout
+        from tradecore.services.realtime.fanout import Fanout
 
         return Fanout(self.connection_registry, self.message_sender)
 
     @cached_property
     def analysis_service(self) -> Any:
-        from tradecore.services.analysis import AnalysisPolicy, AnalysisService
+        from tradecore.services.analysis.service import AnalysisPolicy, AnalysisService
 
         s = self.settings
         policy = AnalysisPolicy(
@@ -200,27 +203,27 @@ class Container:
 
     @cached_property
     def ai_health_probe(self) -> HealthProbe:
-        from tradecore.adapters.http_health import HttpHealthProbe
+        from tradecore.adapters.http.health import HttpHealthProbe
 
         return HttpHealthProbe("ai", self.settings.ai_service_url.rstrip("/") + "/ai/health")
 
     @cached_property
     def exchange(self) -> Exchange:
         """Binance mainnet, testnet or the local simulator, chosen by Settings.exchange_mode."""
-        from tradecore.adapters.binance_exchange import BinanceExchange
+        from tradecore.adapters.binance.exchange import BinanceExchange
 
         return BinanceExchange(self.settings)
 
     @cached_property
     def exchange_probe(self) -> HealthProbe:
-        from tradecore.services.health import ExchangeProbe
+        from tradecore.services.health.service import ExchangeProbe
 
         return ExchangeProbe(self.exchange, self.settings.exchange_mode.value)
 
     @cached_property
     def core_health(self) -> Any:
         """``/api/health``: MongoDB (critical), the AI service, the exchange, configuration."""
-        from tradecore.services.health import HealthCheck
+        from tradecore.services.health.service import HealthCheck
 
         probes = [
             self.mongo_probe,
@@ -228,10 +231,32 @@ class Container:
             self.exchange_probe,
             self.config_probe("jwt_secret", "inter_service_token"),
         ]
-        return HealthCheck("core", probes, frozenset({"mongodb"}), ttl_seconds=self.settings.health_cache_seconds)
+        return HealthCheck("core", probes, CRITICAL_COMPONENTS, ttl_seconds=self.settings.health_cache_seconds)
+
+    @cached_property
+    def ai_health(self) -> Any:
+        """``/ai/health``: MongoDB (critical), OpenAI (configured, last call, breaker), the analysis
+        queue, configuration. Internal, so not cached."""
+        from tradecore.services.health.service import HealthCheck
+
+        probes = [
+            self.mongo_probe,
+            self.llm_analyzer,
+            self.analysis_service.pending,
+            self.config_probe("inter_service_token"),
+        ]
+        return HealthCheck("ai", probes, CRITICAL_COMPONENTS, ttl_seconds=0)
+
+    @cached_property
+    def health_monitor(self) -> Any:
+        """The scheduled monitor: MongoDB and the AI service, recorded and broadcast on change."""
+        from tradecore.services.health.monitor import HealthMonitor
+
+        probes = [self.mongo_probe, self.ai_health_probe]
+        return HealthMonitor(probes, self.service_state, self.broadcaster, critical=CRITICAL_COMPONENTS)
 
     def config_probe(self, *required_secrets: str) -> HealthProbe:
-        from tradecore.services.health import ConfigProbe
+        from tradecore.services.health.service import ConfigProbe
 
         return ConfigProbe(self.settings, required_secrets)
 
@@ -240,7 +265,7 @@ def resolve_settings(settings: Settings | None = None) -> Settings:
     """The process settings, with unset secrets filled from Secrets Manager when configured."""
     settings = settings or get_settings()
     if settings.app_secrets_arn:
-        from tradecore.adapters.secrets import fetch_app_secrets
+        from tradecore.adapters.aws.secrets import fetch_app_secrets
 
         settings = settings.with_secrets(fetch_app_secrets(settings.app_secrets_arn, settings.aws_region))
     return settings

@@ -19,7 +19,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from tradecore.adapters.mongo import MongoGateway, translate_errors
+from tradecore.adapters.mongo.gateway import MongoGateway, translate_errors
 from tradecore.domain.users import Role, User
 from tradecore.errors import ConflictError, NotFoundError
 

@@ -13,7 +13,7 @@ from pymongo import DESCENDING
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from tradecore.adapters.mongo import MongoGateway, translate_errors
+from tradecore.adapters.mongo.gateway import MongoGateway, translate_errors
 from tradecore.domain.analysis_record import AnalysisRecord
 
 COLLECTION = "ai_analysis_results"

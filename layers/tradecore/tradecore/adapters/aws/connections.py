@@ -16,7 +16,7 @@ import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tradecore.adapters.dynamodb_errors import translate_dynamodb_errors as _dynamodb
+from tradecore.adapters.aws.dynamodb_errors import translate_dynamodb_errors as _dynamodb
 from tradecore.domain.realtime import MessageType, Subscriptions, envelope
 from tradecore.errors import ConflictError, DependencyUnavailableError
 

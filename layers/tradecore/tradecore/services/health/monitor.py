@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from tradecore.observability import logger
 from tradecore.ports import Broadcaster, HealthProbe, ServiceState
-from tradecore.services.health import HealthReport, check_health
+from tradecore.services.health.service import HealthReport, check_health
 
 STATE_PK = "health"
 STATUS_CHANNEL = "status"
@@ -33,3 +33,15 @@ def monitor_health(
         logger.warning("service status changed", extra={"changes": changed})
         broadcaster.publish(STATUS_CHANNEL, "service_status", {"overall": report.status.value, "changes": changed})
     return report
+
+
+class HealthMonitor:
+    """The scheduled job's probes, critical set, state and broadcaster, composed once in wiring."""
+
+    def __init__(
+        self, probes: Sequence[HealthProbe], state: ServiceState, broadcaster: Broadcaster, *, critical: frozenset[str]
+    ) -> None:
+        self._probes, self._state, self._broadcaster, self._critical = tuple(probes), state, broadcaster, critical
+
+    def run(self) -> HealthReport:
+        return monitor_health(self._probes, self._state, self._broadcaster, critical=self._critical)

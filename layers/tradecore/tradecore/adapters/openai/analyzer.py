@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from tradecore.adapters.openai_prompt import build_messages
+from tradecore.adapters.openai.prompt import build_messages
 from tradecore.config import Settings
 from tradecore.domain.breaker import BreakerPhase, BreakerPolicy
 from tradecore.domain.health import ComponentHealth, HealthStatus

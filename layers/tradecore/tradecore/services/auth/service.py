@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tradecore.domain.users import (
     Principal,
@@ -46,7 +47,7 @@ from tradecore.errors import (
 )
 from tradecore.observability import logger
 from tradecore.ports import LoginThrottle, PasswordHasher, UserStore
-from tradecore.services.tokens import TokenService
+from tradecore.services.auth.tokens import TokenService
 
 INVALID_CREDENTIALS = "Invalid email or password"
 REGISTRATION_CLOSED = "Self-registration is closed; an administrator creates accounts"
@@ -166,11 +167,25 @@ class AuthService:
         logger.info("logged out")
 
     def current_user(self, principal: Principal) -> User:
-        """The caller's user record (503 while MongoDB is down; see ``/api/auth/me`` for the fallback)."""
+        """The caller's user record (503 while MongoDB is down; :meth:`who_am_i` falls back instead)."""
         user = self._users.get(principal.user_id)
         if user is None or not user.active:
             raise AuthenticationError("This account no longer exists or is deactivated")
         return user
+
+    def who_am_i(self, principal: Principal) -> dict[str, Any]:
+        """The caller's account (``source: database``); while MongoDB is down, what the verified token
+        proves (``source: token``): a logged-in user keeps seeing who they are during an outage."""
+        try:
+            return {**self.current_user(principal).public(), "source": "database"}
+        except DependencyUnavailableError:
+            return {
+                "id": principal.user_id,
+                "email": None,
+                "role": principal.role.value,
+                "active": True,
+                "source": "token",
+            }
 
     def change_password(self, principal: Principal, current_password: str, new_password: str) -> Session:
         """Set a new password and revoke every token issued before now; returns a fresh session.

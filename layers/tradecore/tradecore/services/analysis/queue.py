@@ -24,7 +24,7 @@ from tradecore.domain.health import ComponentHealth, HealthStatus
 from tradecore.errors import DependencyUnavailableError
 from tradecore.observability import logger
 from tradecore.ports import AnalysisStore
-from tradecore.services import analysis_metrics
+from tradecore.services.analysis import metrics as analysis_metrics
 
 DEFAULT_MAX_ATTEMPTS = 5
 

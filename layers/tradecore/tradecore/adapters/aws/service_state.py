@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from tradecore.adapters.dynamodb_errors import translate_dynamodb_errors
+from tradecore.adapters.aws.dynamodb_errors import translate_dynamodb_errors
 from tradecore.errors import DependencyUnavailableError
 from tradecore.ports import WindowCount
 

@@ -25,9 +25,9 @@ from tradecore.domain.signals import MarketView, Source, Verdict
 from tradecore.errors import DependencyUnavailableError, InvalidInputError
 from tradecore.observability import current_trace_id, logger
 from tradecore.ports import AnalysisStore, Analyzer, Broadcaster
-from tradecore.services import analysis_metrics
-from tradecore.services.analysis_cache import LockedTTLCache, SingleFlight
-from tradecore.services.analysis_queue import PendingAnalyses
+from tradecore.services.analysis import metrics as analysis_metrics
+from tradecore.services.analysis.cache import LockedTTLCache, SingleFlight
+from tradecore.services.analysis.queue import PendingAnalyses
 
 CandleRows = Sequence[Sequence[float]]  # (open_time ms, open, high, low, close, volume), oldest first
 SIGNALS_CHANNEL = "signals"

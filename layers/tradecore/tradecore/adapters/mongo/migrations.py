@@ -21,7 +21,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from tradecore.adapters.mongo import translate_errors
+from tradecore.adapters.mongo.gateway import translate_errors
 from tradecore.observability import logger
 
 SECONDS_PER_DAY = 86_400

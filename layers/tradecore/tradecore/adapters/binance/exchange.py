@@ -2,7 +2,7 @@
 
 ``import binance`` costs about a quarter of a second, so it happens on first use, never at import
 time. Every SDK call goes through :meth:`BinanceExchange._call`, which translates errors
-(``binance_errors.translate``); one tenacity policy retries only temporary errors. Orders are
+(``binance.errors.translate``); one tenacity policy retries only temporary errors. Orders are
 normalised and checked against the symbol's filters before anything is sent. An order carries
 the caller's client id (derived from the Idempotency-Key); after any failure that may have
 executed it is never sent again, only looked up by that id with back-off until it is known or the
@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 
 from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from tradecore.adapters import binance_mapping as mapping
-from tradecore.adapters.binance_errors import (
+from tradecore.adapters.binance import mapping
+from tradecore.adapters.binance.errors import (
     is_duplicate_order,
     is_temporary,
     is_timestamp_error,

@@ -90,7 +90,7 @@ class MongoProbe:
         health = self._gateway.ping()
         if health.status is not HealthStatus.OK:
             return health
-        from tradecore.adapters.mongo_migrations import schema_version
+        from tradecore.adapters.mongo.migrations import schema_version
 
         version = schema_version(self._gateway.db)
         info = {"schema_version": version, "schema_latest": self._latest}

@@ -1,0 +1,52 @@
+"""WebSocket connections, their subscriptions, and the messages that reach them."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from tradecore.domain.realtime import MessageType, SessionsEnded, Subscriptions
+
+
+class ConnectionRegistry(Protocol):
+    """Open WebSocket connections and their channel subscriptions."""
+
+    def add(self, connection_id: str, user_id: str, role: str, token_id: str = "") -> None: ...
+    def remove(self, connection_id: str) -> None: ...
+    def get(self, connection_id: str) -> dict[str, Any] | None: ...
+    def subscriptions(self, connection_id: str) -> Subscriptions | None:
+        """The connection's channels and their version; ``None`` when it is not registered."""
+        ...
+
+    def set_channels(self, connection_id: str, channels: list[str], *, expected_version: int) -> None:
+        """Replace the channels only if they are still at ``expected_version`` (compare-and-set);
+        ``ConflictError`` when they changed meanwhile or the connection is gone."""
+        ...
+
+    def subscribers(self, channel: str) -> list[str]: ...
+    def of_user(self, user_id: str, token_id: str | None = None) -> list[str]:
+        """The user's connection ids; with ``token_id`` only those opened with that token."""
+        ...
+
+
+class MessageSender(Protocol):
+    """Posts one message to one connection; ``False`` when the connection is gone."""
+
+    def send(
+        self, connection_id: str, message_type: MessageType, data: dict[str, Any], trace_id: str | None
+    ) -> bool: ...
+
+    def close(self, connection_id: str) -> None:
+        """Disconnect a client (nothing happens when it is already gone)."""
+        ...
+
+
+class SessionTerminator(Protocol):
+    """Ends the live sessions (WebSocket connections) a revocation applies to; never raises."""
+
+    def end_sessions(self, user_id: str, token_id: str | None = None) -> SessionsEnded: ...
+
+
+class Broadcaster(Protocol):
+    """Hands a message to every subscriber of ``channel``; must not raise (best effort)."""
+
+    def publish(self, channel: str, message_type: str, data: dict[str, Any]) -> None: ...
