@@ -17,6 +17,7 @@ from tests.support.connections import TABLE, RecordingSender, create_connections
 from tradecore.adapters.aws.connections import DynamoConnectionRegistry
 from tradecore.bootstrap import Container
 from tradecore.config import Settings
+from tradecore.domain.realtime import Connection
 from tradecore.domain.users import Role
 
 SYMBOLS = [f"COIN{n:02d}USDT" for n in range(60)]
@@ -42,9 +43,10 @@ def _frame(action: str, channels: list[str]) -> str:
 
 
 def _stored(connection_id: str = "c-1") -> list[str]:
-    item = DynamoConnectionRegistry(TABLE, "us-east-1").get(connection_id)
-    assert item is not None
-    return list(item["channels"])
+    """The channels as stored in the table (the service writes them sorted)."""
+    item = DynamoConnectionRegistry(TABLE, "us-east-1")._table.get_item(Key={"connection_id": connection_id})
+    assert "Item" in item
+    return list(item["Item"]["channels"])
 
 
 def test_the_cap_holds_across_frames(aws: None, make_settings: Callable[..., Settings]) -> None:
@@ -95,7 +97,7 @@ class InterleavingRegistry(DynamoConnectionRegistry):
         if competitor is not None:
             competitor()
 
-    def get(self, connection_id: str) -> dict[str, Any] | None:
+    def get(self, connection_id: str) -> Connection | None:
         item = super().get(connection_id)
         self._compete()
         return item

@@ -22,9 +22,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publis
 
 class RecordingRegistry:
     def __init__(self) -> None:
-        self.connections: dict[str, tuple[str, str]] = {}
+        self.connections: dict[str, tuple[str, Role]] = {}
 
-    def add(self, connection_id: str, user_id: str, role: str, token_id: str = "") -> None:
+    def add(self, connection_id: str, user_id: str, role: Role, token_id: str = "") -> None:
         self.connections[connection_id] = (user_id, role)
 
     def remove(self, connection_id: str) -> None:
@@ -77,7 +77,9 @@ def test_ws_connect_with_a_valid_token_is_accepted_and_registered(
 
     assert response["statusCode"] == 200
     connection_id = load_event("ws_connect")["requestContext"]["connectionId"]
-    assert container.connection_registry.connections[connection_id] == (user.user_id, "trader")
+    user_id, role = container.connection_registry.connections[connection_id]
+    assert (user_id, role) == (user.user_id, "trader")
+    assert role is Role.TRADER  # the registry is handed the role itself, not its spelling
 
 
 @pytest.mark.parametrize("drop_query", [True, False], ids=["no query string", "no token parameter"])

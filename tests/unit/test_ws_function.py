@@ -51,6 +51,12 @@ def _message(load_event: Callable[[str], dict[str, Any]], body: str, connection_
     return ws_app.handler(event, None)
 
 
+def _channels(registry: DynamoConnectionRegistry, connection_id: str) -> list[str]:
+    connection = registry.get(connection_id)
+    assert connection is not None
+    return sorted(connection.channels)
+
+
 def test_connect_needs_a_valid_token(ws: Any, load_event: Callable[[str], dict[str, Any]]) -> None:
     container, registry, _ = ws
     assert _connect(load_event, None, "c-none")["statusCode"] == 401
@@ -63,8 +69,8 @@ def test_connect_needs_a_valid_token(ws: Any, load_event: Callable[[str], dict[s
     assert _connect(load_event, token, "c-ok")["statusCode"] == 200
     stored = registry.get("c-ok")
     assert stored is not None
-    assert stored["user_id"] == user.user_id
-    assert stored["channels"] == []
+    assert stored.user_id == user.user_id
+    assert stored.channels == frozenset()
 
 
 def test_subscribe_ping_and_fan_out(ws: Any, load_event: Callable[[str], dict[str, Any]]) -> None:
@@ -76,8 +82,8 @@ def test_subscribe_ping_and_fan_out(ws: Any, load_event: Callable[[str], dict[st
     _message(load_event, json.dumps({"action": "subscribe", "channels": ["prices:BTCUSDT", "signals"]}), "c-1")
     _message(load_event, json.dumps({"action": "subscribe", "channels": ["signals"]}), "c-2")
     _message(load_event, json.dumps({"action": "unsubscribe", "channels": ["signals"]}), "c-2")
-    assert registry.get("c-1")["channels"] == ["prices:BTCUSDT", "signals"]
-    assert registry.get("c-2")["channels"] == []
+    assert _channels(registry, "c-1") == ["prices:BTCUSDT", "signals"]
+    assert _channels(registry, "c-2") == []
 
     _message(load_event, json.dumps({"action": "ping"}), "c-2")
     assert sender.sent[-1] == ("c-2", "pong", {})
@@ -116,7 +122,7 @@ def test_bad_messages_get_an_error_message_and_change_nothing(
     connection_id, message_type, data = sender.sent[-1]
     assert (connection_id, message_type) == ("c-x", "error")
     assert fragment in data["message"]
-    assert registry.get("c-x")["channels"] == []
+    assert _channels(registry, "c-x") == []
 
 
 def test_disconnect_removes_the_connection(ws: Any, load_event: Callable[[str], dict[str, Any]]) -> None:

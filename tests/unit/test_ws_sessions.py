@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from tests.support.auth import add_user, auth_container
 from tradecore.config import Settings
-from tradecore.domain.realtime import MessageType
+from tradecore.domain.realtime import Connection, MessageType
 from tradecore.domain.users import Role
 from tradecore.errors import AuthenticationError, DependencyUnavailableError
 from tradecore.services.realtime.fanout import Fanout
@@ -26,11 +27,11 @@ class MemoryRegistry:
     """The ConnectionRegistry port in a dict; ``failing_removals`` fail that many times each."""
 
     def __init__(self) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
+        self.items: dict[str, Connection] = {}
         self.failing_removals: dict[str, int] = {}
 
-    def add(self, connection_id: str, user_id: str, role: str, token_id: str = "") -> None:
-        self.items[connection_id] = {"user_id": user_id, "role": role, "token_id": token_id, "channels": []}
+    def add(self, connection_id: str, user_id: str, role: Role, token_id: str = "") -> None:
+        self.items[connection_id] = Connection(connection_id, user_id, role, token_id)
 
     def remove(self, connection_id: str) -> None:
         if self.failing_removals.get(connection_id, 0) > 0:
@@ -38,18 +39,17 @@ class MemoryRegistry:
             raise DependencyUnavailableError("DynamoDB busy (remove connection)", dependency="dynamodb")
         self.items.pop(connection_id, None)
 
-    def get(self, connection_id: str) -> dict[str, Any] | None:
-        item = self.items.get(connection_id)
-        return None if item is None else {"connection_id": connection_id, **item}
+    def get(self, connection_id: str) -> Connection | None:
+        return self.items.get(connection_id)
 
     def subscribers(self, channel: str) -> list[str]:
-        return [cid for cid, item in self.items.items() if channel in item["channels"]]
+        return [cid for cid, connection in self.items.items() if channel in connection.channels]
 
     def of_user(self, user_id: str, token_id: str | None = None) -> list[str]:
         return [
             cid
-            for cid, item in self.items.items()
-            if item["user_id"] == user_id and (token_id is None or item["token_id"] == token_id)
+            for cid, connection in self.items.items()
+            if connection.user_id == user_id and (token_id is None or connection.token_id == token_id)
         ]
 
 
@@ -77,8 +77,8 @@ class FlakyCloser:
 
 def _alice_on(registry: MemoryRegistry, *connection_ids: str, opened_with: str = "t-1") -> None:
     for connection_id in connection_ids:
-        registry.add(connection_id, "alice", "trader", opened_with)
-        registry.items[connection_id]["channels"] = ["signals"]
+        registry.add(connection_id, "alice", Role.TRADER, opened_with)
+        registry.items[connection_id] = replace(registry.items[connection_id], channels=frozenset({"signals"}))
 
 
 def _fanout(registry: MemoryRegistry, sender: FlakyCloser) -> Fanout:
@@ -145,7 +145,7 @@ def test_end_sessions_with_a_token_ends_only_that_tokens_connections() -> None:
     registry, sender = MemoryRegistry(), FlakyCloser()
     _alice_on(registry, "c-laptop", opened_with="t-laptop")
     _alice_on(registry, "c-phone", opened_with="t-phone")
-    registry.add("c-bob", "bob", "trader", "t-laptop")
+    registry.add("c-bob", "bob", Role.TRADER, "t-laptop")
 
     report = _fanout(registry, sender).end_sessions("alice", "t-laptop")
 
@@ -176,7 +176,7 @@ def test_connect_refuses_a_token_revoked_while_it_was_being_registered(
     token = container.token_service.issue(add_user(container, Role.TRADER))
     tokens, register = container.token_service, registry.add
 
-    def add_after_logout(connection_id: str, user_id: str, role: str, token_id: str = "") -> None:
+    def add_after_logout(connection_id: str, user_id: str, role: Role, token_id: str = "") -> None:
         tokens.revoke(tokens.verify(token))  # ends the sessions it can find: not this one yet
         register(connection_id, user_id, role, token_id)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from tradecore.domain.users import Role
 from tradecore.errors import InvalidInputError
 
 # Per connection, over all its frames: every publish to a channel costs one @connections post per
@@ -52,6 +53,30 @@ class Subscriptions:
 
     channels: frozenset[str]
     version: int
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One open WebSocket connection, as the connection registry knows it.
+
+    ``token_id`` is the id of the token that opened it (revoking that token ends it; empty for
+    connections registered before tokens had ids). ``channels_version`` is bumped by every change of
+    ``channels``, so concurrent frames can compare-and-set. Times are epoch seconds; the registry may
+    forget the connection after ``expires_at`` (API Gateway ends every connection after 2 hours).
+    """
+
+    connection_id: str
+    user_id: str
+    role: Role
+    token_id: str = ""
+    channels: frozenset[str] = frozenset()
+    channels_version: int = 0
+    connected_at: int = 0
+    expires_at: int = 0
+
+    @property
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(self.channels, self.channels_version)
 
 
 @dataclass(frozen=True)

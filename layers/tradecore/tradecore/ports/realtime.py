@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from tradecore.domain.realtime import MessageType, SessionsEnded, Subscriptions
+from tradecore.domain.realtime import Connection, MessageType, SessionsEnded, Subscriptions
+from tradecore.domain.users import Role
 
 
 class ConnectionRegistry(Protocol):
     """Open WebSocket connections and their channel subscriptions."""
 
-    def add(self, connection_id: str, user_id: str, role: str, token_id: str = "") -> None: ...
+    def add(self, connection_id: str, user_id: str, role: Role, token_id: str = "") -> None:
+        """Register a new connection (no channels yet); ``token_id``: the token that opened it."""
+        ...
+
     def remove(self, connection_id: str) -> None: ...
-    def get(self, connection_id: str) -> dict[str, Any] | None: ...
+    def get(self, connection_id: str) -> Connection | None:
+        """The connection, or ``None`` when it is not registered."""
+        ...
+
     def subscriptions(self, connection_id: str) -> Subscriptions | None:
         """The connection's channels and their version; ``None`` when it is not registered."""
         ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -17,7 +18,8 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tradecore.adapters.aws.dynamodb_errors import translate_dynamodb_errors as _dynamodb
-from tradecore.domain.realtime import MessageType, Subscriptions, envelope
+from tradecore.domain.realtime import Connection, MessageType, Subscriptions, envelope
+from tradecore.domain.users import Role
 from tradecore.errors import ConflictError, DependencyUnavailableError
 
 MAX_CONNECTION_SECONDS = 2 * 60 * 60
@@ -26,15 +28,16 @@ MAX_CONNECTION_SECONDS = 2 * 60 * 60
 class DynamoConnectionRegistry:
     """Who is connected and what they subscribed to."""
 
-    def __init__(self, table_name: str, region: str) -> None:
+    def __init__(self, table_name: str, region: str, *, clock: Callable[[], float] = time.time) -> None:
         self._table = boto3.resource("dynamodb", region_name=region).Table(table_name)
+        self._clock = clock
 
-    def add(self, connection_id: str, user_id: str, role: str, token_id: str = "") -> None:
-        now = int(time.time())
-        item = {
+    def add(self, connection_id: str, user_id: str, role: Role, token_id: str = "") -> None:
+        now = int(self._clock())
+        item: dict[str, Any] = {
             "connection_id": connection_id,
             "user_id": user_id,
-            "role": role,
+            "role": role.value,
             "token_id": token_id,  # a revoked token ends the connections it opened
             "channels": [],
             "channels_version": 0,
@@ -48,10 +51,10 @@ class DynamoConnectionRegistry:
         with _dynamodb("remove connection"):
             self._table.delete_item(Key={"connection_id": connection_id})
 
-    def get(self, connection_id: str) -> dict[str, Any] | None:
+    def get(self, connection_id: str) -> Connection | None:
         with _dynamodb("read connection"):
             item: dict[str, Any] | None = self._table.get_item(Key={"connection_id": connection_id}).get("Item")
-        return item
+        return None if item is None else _connection(item)
 
     def subscriptions(self, connection_id: str) -> Subscriptions | None:
         """The channels and their version, read consistently (the version guards the next write)."""
@@ -113,6 +116,20 @@ class DynamoConnectionRegistry:
                 if "LastEvaluatedKey" not in page:
                     return ids
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _connection(item: dict[str, Any]) -> Connection:
+    """The item as a value; attributes added later (token id, version) default for older items."""
+    return Connection(
+        connection_id=item["connection_id"],
+        user_id=item["user_id"],
+        role=Role(item["role"]),
+        token_id=item.get("token_id", ""),
+        channels=frozenset(item.get("channels", [])),
+        channels_version=int(item.get("channels_version", 0)),
+        connected_at=int(item.get("connected_at", 0)),
+        expires_at=int(item.get("expires_at", 0)),
+    )
 
 
 class ApiGatewayMessageSender:

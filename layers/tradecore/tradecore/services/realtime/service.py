@@ -31,7 +31,7 @@ class RealtimeService:
         if not token:
             raise AuthenticationError("A token is required: connect with ?token=<JWT>")
         principal = self._tokens.verify(token)
-        self._registry.add(connection_id, principal.user_id, principal.role.value, principal.token_id)
+        self._registry.add(connection_id, principal.user_id, principal.role, principal.token_id)
         # A revocation between the check and the registration ended the sessions it could find,
         # not this one: check again now that the connection is findable, and forget it if revoked.
         try:
