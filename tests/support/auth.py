@@ -241,9 +241,10 @@ DEFAULT_PASSWORD = "correct horse battery"
 def add_user(container: Container, role: Role, email: str | None = None, password: str = DEFAULT_PASSWORD) -> User:
     """Store a user with ``role`` directly (bypassing registration rules)."""
     now = datetime.now(UTC)
+    number = container.user_store.count() + 1
     user = User(
-        user_id=f"{role.value}-{len(container.user_store.users) + 1}",
-        email=email or f"{role.value}{len(container.user_store.users) + 1}@example.com",
+        user_id=f"{role.value}-{number}",
+        email=email or f"{role.value}{number}@example.com",
         password_hash=container.password_hasher.hash(password),
         role=role,
         active=True,

@@ -1,0 +1,80 @@
+"""Health wiring: which probes each health answer is composed of, composed once here.
+
+``/api/health`` and ``/ai/health`` answer callers; the monitor records and broadcasts changes.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from tradecore.bootstrap.core import CoreWiring
+
+if TYPE_CHECKING:
+    from tradecore.adapters.openai.analyzer import OpenAIAnalyzer
+    from tradecore.ports import Broadcaster, HealthProbe
+    from tradecore.services.analysis.service import AnalysisService
+    from tradecore.services.health.monitor import HealthMonitor
+    from tradecore.services.health.service import HealthCheck
+
+# without MongoDB a service is down; without anything else it is degraded
+CRITICAL_COMPONENTS = frozenset({"mongodb"})
+
+
+class HealthWiring(CoreWiring):
+    if TYPE_CHECKING:  # provided by AnalysisWiring, ExchangeWiring and RealtimeWiring
+
+        @property
+        def llm_analyzer(self) -> OpenAIAnalyzer: ...
+        @property
+        def analysis_service(self) -> AnalysisService: ...
+        @property
+        def exchange_probe(self) -> HealthProbe: ...
+        @property
+        def broadcaster(self) -> Broadcaster: ...
+
+    @cached_property
+    def ai_health_probe(self) -> HealthProbe:
+        from tradecore.adapters.http.health import HttpHealthProbe
+
+        return HttpHealthProbe("ai", self.settings.ai_service_url.rstrip("/") + "/ai/health")
+
+    @cached_property
+    def core_health(self) -> HealthCheck:
+        """``/api/health``: MongoDB (critical), the AI service, the exchange, configuration."""
+        from tradecore.services.health.service import HealthCheck
+
+        probes = [
+            self.mongo_probe,
+            self.ai_health_probe,
+            self.exchange_probe,
+            self.config_probe("jwt_secret", "inter_service_token"),
+        ]
+        return HealthCheck("core", probes, CRITICAL_COMPONENTS, ttl_seconds=self.settings.health_cache_seconds)
+
+    @cached_property
+    def ai_health(self) -> HealthCheck:
+        """``/ai/health``: MongoDB (critical), OpenAI (configured, last call, breaker), the analysis
+        queue, configuration. Internal, so not cached."""
+        from tradecore.services.health.service import HealthCheck
+
+        probes = [
+            self.mongo_probe,
+            self.llm_analyzer,
+            self.analysis_service.pending,
+            self.config_probe("inter_service_token"),
+        ]
+        return HealthCheck("ai", probes, CRITICAL_COMPONENTS, ttl_seconds=0)
+
+    @cached_property
+    def health_monitor(self) -> HealthMonitor:
+        """The scheduled monitor: MongoDB and the AI service, recorded and broadcast on change."""
+        from tradecore.services.health.monitor import HealthMonitor
+
+        probes = [self.mongo_probe, self.ai_health_probe]
+        return HealthMonitor(probes, self.service_state, self.broadcaster, critical=CRITICAL_COMPONENTS)
+
+    def config_probe(self, *required_secrets: str) -> HealthProbe:
+        from tradecore.services.health.service import ConfigProbe
+
+        return ConfigProbe(self.settings, required_secrets)
