@@ -1,4 +1,5 @@
-"""Auth use cases: register, login, logout, password change, and user administration.
+"""Auth use cases: register, login, logout, password change; user administration (``admin.py``)
+is reached through :class:`AuthService` too, so callers see one service.
 
 Rules: the first user administers the installation; later self-registered users are viewers
 until an admin promotes them; ``REGISTRATION_MODE=closed`` refuses self-registration (admins
@@ -22,31 +23,22 @@ first registrations that both counted no users are told apart by one atomic clai
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tradecore.domain.users import (
-    Principal,
-    Role,
-    User,
-    check_password_policy,
-    check_users_page,
-    normalise_email,
-    role_for_new_user,
-)
+from tradecore.domain.users import Principal, Role, User, check_password_policy, normalise_email, role_for_new_user
 from tradecore.errors import (
     AuthenticationError,
     ConflictError,
     DependencyUnavailableError,
     ForbiddenError,
     InvalidInputError,
-    NotFoundError,
 )
 from tradecore.observability import logger
 from tradecore.ports import LoginThrottle, PasswordHasher, UserStore
+from tradecore.services.auth.admin import UserAdministration
+from tradecore.services.auth.records import UserRecords, at
 from tradecore.services.auth.tokens import TokenService
 
 INVALID_CREDENTIALS = "Invalid email or password"
@@ -85,6 +77,8 @@ class AuthService:
         self._registration_open = registration_open
         self._bootstrap_admin = normalise_email(bootstrap_admin_email) if bootstrap_admin_email else None
         self._clock = clock
+        self._records = UserRecords(users, hasher, clock)
+        self._admin = UserAdministration(users, hasher, tokens, self._records, clock)
 
     def register(self, email: str, password: str) -> Session:
         """Self-registration. ``ForbiddenError`` when closed, ``ConflictError`` for a taken email,
@@ -98,11 +92,11 @@ class AuthService:
             first_user = self._users.count() == 0
             if closed and not first_user:
                 raise ForbiddenError(REGISTRATION_CLOSED)
-            user = self._new_user(email, password, Role.VIEWER)
+            user = self._records.new_user(email, password, Role.VIEWER)
             self._users.add(user)  # the unique email settles same-email races before any role is given
             # every registration that counted no users may claim; the store lets exactly one win
             if first_user and self._users.claim_first_admin(user.user_id):
-                user = self._update(user, {"role": role_for_new_user(first_user=True)})
+                user = self._records.update(user, {"role": role_for_new_user(first_user=True)})
         except DependencyUnavailableError as exc:
             raise DependencyUnavailableError(REGISTRATION_UNAVAILABLE, dependency="mongodb") from exc
         logger.info("user registered", extra={"new_user_id": user.user_id, "role": user.role.value})
@@ -149,7 +143,9 @@ class AuthService:
             user = _may_log_in(current, verified_hash)
             if self._hasher.needs_rehash(user.password_hash):
                 try:
-                    user = self._update(user, {"password_hash": self._hasher.hash(password)}, require_active=True)
+                    user = self._records.update(
+                        user, {"password_hash": self._hasher.hash(password)}, require_active=True
+                    )
                 except ConflictError:
                     current = self._users.get(user.user_id)  # changed meanwhile: judge the fresh record
                     continue
@@ -201,82 +197,30 @@ class AuthService:
         self._throttle.refund(user.email)
         now = self._clock()
         # guarded by the snapshot read above and by active: a concurrent deactivation or demotion wins (409)
-        changes = {"password_hash": self._hasher.hash(new_password), "password_changed_at": _at(now)}
-        user = self._update(user, changes, require_active=True)
+        changes = {"password_hash": self._hasher.hash(new_password), "password_changed_at": at(now)}
+        user = self._records.update(user, changes, require_active=True)
         self._tokens.revoke(principal)
         self._tokens.revoke_all_before(user.user_id, now)
         logger.info("password changed; earlier tokens revoked")
         return self._session(user)
 
+    # --- user administration (admin.py) ----------------------------------------------------------
     def list_users(self, *, limit: int = 100, offset: int = 0) -> list[User]:
         """One page of users in creation order; ``InvalidInputError`` when the page is out of bounds."""
-        check_users_page(limit, offset)
-        return self._users.list_users(limit=limit, offset=offset)
+        return self._admin.list_users(limit=limit, offset=offset)
 
     def update_user(self, actor: Principal, user_id: str, *, role: Role | None, active: bool | None) -> User:
-        """Change a user's role and/or active flag; their existing tokens are revoked so the change
-        applies at once. Admins cannot change themselves (so one admin always remains)."""
-        if user_id == actor.user_id:
-            raise ConflictError("Administrators cannot change their own role or deactivate themselves")
-        user = self._users.get(user_id)
-        if user is None:
-            raise NotFoundError("No such user")
-        changes = {key: value for key, value in (("role", role), ("active", active)) if value is not None}
-        if not changes:
-            return user
-        user = self._update(user, changes)
-        self._tokens.revoke_all_before(user.user_id, self._clock())
-        logger.info(
-            "user updated by admin",
-            extra={"target_user_id": user.user_id, "role": user.role.value, "active": user.active},
-        )
-        return user
+        """Change a user's role and/or active flag, their tokens revoked at once; ``ConflictError`` for
+        the actor themselves, ``NotFoundError`` for an unknown user."""
+        return self._admin.update_user(actor, user_id, role=role, active=active)
 
     def create_user(self, email: str, password: str, role: Role) -> User:
         """An admin creates an account (the way in when registration is closed)."""
-        email = normalise_email(email)
-        check_password_policy(password)
-        user = self._new_user(email, password, role)
-        self._users.add(user)
-        logger.info("user created by admin", extra={"new_user_id": user.user_id, "role": role.value})
-        return user
+        return self._admin.create_user(email, password, role)
 
     def ensure_demo_user(self, email: str, password: str, role: Role) -> User:
         """Create or repair the local stack's demo account so the printed credentials work."""
-        email = normalise_email(email)
-        existing = self._users.find_by_email(email)
-        if existing is None:
-            return self.create_user(email, password, role)
-        changes: dict[str, object] = {}
-        if not self._hasher.verify(existing.password_hash, password):
-            changes["password_hash"] = self._hasher.hash(password)
-        if existing.role is not role or not existing.active:
-            changes.update(role=role, active=True)
-        if changes:
-            existing = self._update(existing, changes)
-        return existing
-
-    def _new_user(self, email: str, password: str, role: Role) -> User:
-        now = _at(self._clock())
-        return User(
-            user_id=uuid.uuid4().hex,
-            email=email,
-            password_hash=self._hasher.hash(password),
-            role=role,
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
-
-    def _update(self, user: User, changes: Mapping[str, object], *, require_active: bool = False) -> User:
-        """Write only ``changes`` if ``user`` (the snapshot read) is still current; ``ConflictError`` if not."""
-        stamp = _next_stamp(user.updated_at, self._clock())
-        return self._users.update(
-            user.user_id,
-            {**changes, "updated_at": stamp},
-            expected_updated_at=user.updated_at,
-            require_active=require_active,
-        )
+        return self._admin.ensure_demo_user(email, password, role)
 
     def _session(self, user: User) -> Session:
         issued = self._tokens.issue_with_principal(user)
@@ -290,16 +234,3 @@ def _may_log_in(user: User | None, verified_hash: str) -> User:
     if not user.active:
         raise AuthenticationError(DEACTIVATED)
     return user
-
-
-def _at(epoch_seconds: float) -> datetime:
-    return datetime.fromtimestamp(epoch_seconds, tz=UTC)
-
-
-def _next_stamp(previous: datetime, now: float) -> datetime:
-    """A new ``updated_at`` strictly after ``previous`` at MongoDB's millisecond precision, so it works as
-    a version even when two writes land within one millisecond or the clock steps back."""
-    floor = previous.replace(microsecond=previous.microsecond // 1000 * 1000) + timedelta(milliseconds=1)
-    stamp = _at(now)
-    stamp = stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
-    return max(stamp, floor)
