@@ -51,7 +51,7 @@ $(SAM_VENV)/bin/sam:
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
 
 validate: $(STAMP) $(SAM_VENV)/bin/sam
-	$(PY) -m devstack.validate_template template.yaml --sam $(SAM_VENV)/bin/sam
+	$(PY) -m devstack.template.validate template.yaml --sam $(SAM_VENV)/bin/sam
 
 # `sam build` needs python3.12 on PATH (with pyenv: PYENV_VERSION=3.12.1 make build).
 build: $(SAM_VENV)/bin/sam

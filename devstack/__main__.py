@@ -9,14 +9,14 @@ import sys
 
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "invoke":
-        from devstack.invoke import main as invoke_main
+        from devstack.runtime.invoke import main as invoke_main
 
         return invoke_main(argv[1:])
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0
-    from devstack.runner import RUNNER_SERVICE, run
-    from devstack.settings import DevstackSettings
+    from devstack.local.runner import RUNNER_SERVICE, run
+    from devstack.local.settings import DevstackSettings
 
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", RUNNER_SERVICE)  # before anything imports tradecore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devstack.runner import DEMO_EMAIL, DEMO_PASSWORD
+from devstack.local.runner import DEMO_EMAIL, DEMO_PASSWORD
 from tests.support.devstack import DevstackProcess
 
 

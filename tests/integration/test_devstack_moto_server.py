@@ -1,4 +1,4 @@
-"""``python -m devstack.moto_server``: moto's AWS endpoint without werkzeug's banner and request lines."""
+"""``python -m devstack.local.moto_server``: moto's AWS endpoint without werkzeug's banner and request lines."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.support.servers import free_port, wait_for_port
 def test_moto_answers_without_printing_a_banner_or_a_line_per_request() -> None:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "devstack.local.moto_server", "-H", "127.0.0.1", "-p", str(port)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -46,7 +46,7 @@ def test_a_taken_port_ends_moto_at_once_naming_the_port() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "devstack.moto_server", "-p", str(port)],
+            [sys.executable, "-m", "devstack.local.moto_server", "-p", str(port)],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -17,7 +17,7 @@ import requests
 import websockets
 import websockets.exceptions
 
-from devstack.stack import read_stack
+from devstack.template.stack import read_stack
 from tests.support.devstack import ROOT, running_devstack_process
 from tests.support.servers import MongoServer, free_port
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import requests
 
-from devstack.workers import SpawnedProcess
-from devstack.zygote_client import ForkedProcess
+from devstack.runtime.workers import SpawnedProcess
+from devstack.runtime.zygote_client import ForkedProcess
 from tests.support.devstack import StackHandle, running_local_stack
 
 TEMPLATE = """

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from devstack.template import SamTemplate
+from devstack.template.reader import SamTemplate
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "layers" / "tradecore" / "requirements.txt"

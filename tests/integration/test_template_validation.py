@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.validate_template import SamValidate
+from devstack.template.validate import SamValidate
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -45,7 +45,7 @@ def _broken_copy(directory: Path, name: str, old: str, new: str) -> Path:
 
 
 def _start(template: Path, *extra: str) -> Run:
-    command = [sys.executable, "-m", "devstack.validate_template", str(template), "--sam", str(SAM), *extra]
+    command = [sys.executable, "-m", "devstack.template.validate", str(template), "--sam", str(SAM), *extra]
     return Run(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
 
 

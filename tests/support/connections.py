@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from devstack.template import SamTemplate
+from devstack.template.reader import SamTemplate
 from tradecore.domain.realtime import MessageType
 
 TABLE = "tradecore-connections"

@@ -22,8 +22,8 @@ from typing import Any
 
 import requests
 
-from devstack.local_stack import LocalStack
-from devstack.settings import PORT_DEFAULTS, DevstackSettings
+from devstack.local.settings import PORT_DEFAULTS, DevstackSettings
+from devstack.local.stack import LocalStack
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

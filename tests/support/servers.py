@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pymongo
 
-from devstack.processes import wait_for_port
+from devstack.local.processes import wait_for_port
 
 SECANTUSD = Path(sys.executable).with_name("secantusd-py")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from devstack.dashboard import config_script
+from devstack.local.dashboard import config_script
 
 
 def _config(script: str) -> dict[str, str]:

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from devstack.cors import CorsPolicy
-from devstack.http_events import RouteTable, map_lambda_response
-from devstack.intrinsics import TemplateError
-from devstack.scheduler import CronSchedule, rate_seconds
-from devstack.template import HttpRoute
-from devstack.ws_events import select_route
+from devstack.gateway.cors import CorsPolicy
+from devstack.gateway.events.http import RouteTable, map_lambda_response
+from devstack.gateway.events.websocket import select_route
+from devstack.local.scheduler import CronSchedule, rate_seconds
+from devstack.template.intrinsics import TemplateError
+from devstack.template.reader import HttpRoute
 
 
 def test_route_table_prefers_static_over_parameter_over_greedy() -> None:

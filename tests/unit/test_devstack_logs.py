@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from devstack.console import render
-from devstack.processes import ComponentLogHandler
+from devstack.local.console import render
+from devstack.local.processes import ComponentLogHandler
 
 NOW = datetime(2026, 3, 1, 9, 30, 5, tzinfo=UTC)
 REGISTERED = json.dumps(
@@ -109,7 +109,7 @@ def test_the_runners_tradecore_logger_does_not_silence_the_local_stacks_own_logg
     # logger name contains its service name: the runner's service must not be inside "devstack.*"
     from aws_lambda_powertools.logging.filters import SuppressFilter
 
-    from devstack.runner import RUNNER_SERVICE
+    from devstack.local.runner import RUNNER_SERVICE
 
     guard = SuppressFilter(RUNNER_SERVICE)
     for name in ("devstack", "devstack.runner", "devstack.gateway", "devstack.provision", "fn.trade"):
@@ -119,7 +119,7 @@ def test_the_runners_tradecore_logger_does_not_silence_the_local_stacks_own_logg
 def test_a_powertools_handler_on_stdout_is_routed_through_the_component_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from devstack.runner import route_powertools_logs
+    from devstack.local.runner import route_powertools_logs
 
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "routing-test-service")
     library = logging.getLogger("routing-test-service")

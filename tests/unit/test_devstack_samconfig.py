@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from devstack.local_resources import LocalResources
-from devstack.samconfig import parse_parameter_overrides
-from devstack.settings import DevstackSettings
-from devstack.stack import read_stack
-from devstack.template import TemplateError
+from devstack.local.resources import LocalResources
+from devstack.local.settings import DevstackSettings
+from devstack.template.reader import TemplateError
+from devstack.template.samconfig import parse_parameter_overrides
+from devstack.template.stack import read_stack
 
 TEMPLATE = """
 Parameters:

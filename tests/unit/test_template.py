@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from devstack.template import SamTemplate, referenced_resources
+from devstack.template.reader import SamTemplate, referenced_resources
 from tradecore.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

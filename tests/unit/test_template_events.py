@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from devstack.template import HttpRoute, SamTemplate
+from devstack.template.reader import HttpRoute, SamTemplate
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 TEMPLATE = SamTemplate.load()

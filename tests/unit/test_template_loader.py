@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from devstack.intrinsics import Resolver, load_yaml
-from devstack.stack import read_stack
-from devstack.template import SamTemplate, ScheduleSpec, TemplateError, referenced_resources
+from devstack.template.intrinsics import Resolver, load_yaml
+from devstack.template.reader import SamTemplate, ScheduleSpec, TemplateError, referenced_resources
+from devstack.template.stack import read_stack
 
 SMALL = """
 Parameters:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from devstack.template import FunctionSpec, SamTemplate, referenced_resources
+from devstack.template.reader import FunctionSpec, SamTemplate, referenced_resources
 
 TEMPLATE = SamTemplate.load()
 FUNCTIONS = TEMPLATE.functions()

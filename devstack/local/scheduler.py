@@ -21,8 +21,8 @@ from typing import Any
 
 from croniter import croniter
 
-from devstack.intrinsics import ACCOUNT_ID, TemplateError
-from devstack.template import ScheduleSpec, rate_seconds
+from devstack.template.intrinsics import ACCOUNT_ID, TemplateError
+from devstack.template.reader import ScheduleSpec, rate_seconds
 
 log = logging.getLogger("devstack.scheduler")
 _CRON = re.compile(r"^cron\((.+)\)$")

@@ -1,4 +1,4 @@
-"""The gateway's side of the zygote (:mod:`devstack.zygote`): start it early, fork workers from it.
+"""The gateway's side of the zygote (:mod:`devstack.runtime.zygote`): start it early, fork workers from it.
 
 :meth:`Zygote.start` only launches the process (it preloads in the background while the rest of
 the stack starts); :meth:`Zygote.fork` waits for it to be ready and returns a
@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from devstack.template import ROOT
+from devstack.template.reader import ROOT
 
 LogSink = Callable[[str, str], None]  # (component, line)
 
@@ -63,7 +63,7 @@ class Zygote:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "devstack.zygote", str(child.fileno())],
+                [sys.executable, "-m", "devstack.runtime.zygote", str(child.fileno())],
                 pass_fds=(child.fileno(),),
                 cwd=ROOT,
                 env={**(self.env or os.environ), "PYTHONUNBUFFERED": "1"},

@@ -14,9 +14,9 @@ A worker that exceeds the function's ``Timeout`` is killed (Lambda discards the 
 call reports a timeout; one that crashes is replaced on the next call. ``retire()`` (hot reload)
 replaces every worker after its current request.
 
-Cold starts are cheap when a zygote (:mod:`devstack.zygote`) is given: workers are forked from a
+Cold starts are cheap when a zygote (:mod:`devstack.runtime.zygote`) is given: workers are forked from a
 process that has already imported the shared third-party modules. Without one (``devstack
-invoke``) or when it is gone, a worker is a fresh ``python -m devstack.worker_main``. A pool runs
+invoke``) or when it is gone, a worker is a fresh ``python -m devstack.runtime.worker_main``. A pool runs
 one cold start at a time: requests arriving meanwhile wait for it (or for a busy worker) instead
 of piling further cold starts onto the same CPUs.
 """
@@ -36,8 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from devstack.template import ROOT, FunctionSpec
-from devstack.zygote_client import ForkedProcess, Zygote
+from devstack.runtime.zygote_client import ForkedProcess, Zygote
+from devstack.template.reader import ROOT, FunctionSpec
 
 _HEADER = struct.Struct(">I")
 try:  # several times faster than json on the events and results of the hot path
@@ -271,7 +271,7 @@ class WorkerPool:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "devstack.worker_main",
+                "devstack.runtime.worker_main",
                 str(child.fileno()),
                 module,
                 attribute,

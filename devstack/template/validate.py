@@ -1,6 +1,6 @@
 """Validate the SAM template three ways; exit non-zero with readable messages on any problem.
 
-    python -m devstack.validate_template template.yaml --sam .venv-sam/bin/sam
+    python -m devstack.template.validate template.yaml --sam .venv-sam/bin/sam
 
 1. ``sam validate --lint`` (aws-sam-cli lives in its own virtualenv because it pins its own boto3);
 2. cfn-lint on the template as written;

@@ -9,7 +9,7 @@ worker's replacement is forked from the same zygote and imports the changed file
 Protocol: a SOCK_SEQPACKET control socket. The gateway sends a JSON request (cwd, environment,
 module, callable) with two file descriptors attached: the worker's end of its invocation
 socketpair and the write end of its log pipe. The zygote forks; the child installs the function's
-environment, points stdout/stderr at the log pipe and runs :func:`devstack.worker_main.serve`;
+environment, points stdout/stderr at the log pipe and runs :func:`devstack.runtime.worker_main.serve`;
 the zygote answers ``{"pid": N}``. Requests are served before any remaining idle-time preloads.
 Workers die with the zygote (PR_SET_PDEATHSIG) and when the gateway closes their socket.
 """
@@ -29,7 +29,7 @@ import sys
 import warnings
 from typing import Any
 
-from devstack.worker_main import serve
+from devstack.runtime.worker_main import serve
 
 # Needed by every HTTP function's cold start: imported before the zygote says it is ready.
 PRELOAD_FIRST = (

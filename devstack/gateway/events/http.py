@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from devstack.intrinsics import ACCOUNT_ID
-from devstack.template import HttpRoute
+from devstack.template.intrinsics import ACCOUNT_ID
+from devstack.template.reader import HttpRoute
 
 _TEXT_TYPES = re.compile(r"^text/|json|xml|javascript|x-www-form-urlencoded|graphql|yaml", re.IGNORECASE)
 _PATH_VARIABLE = re.compile(r"\{(\w+)(\+?)\}")

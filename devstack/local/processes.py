@@ -1,7 +1,7 @@
 """Child processes of the local stack, each in its own process group, and the log of them all.
 
 Every line a component prints goes to ``.data/logs/<component>.log`` exactly as printed (the
-functions' full JSON) and to the console as one readable line (:mod:`devstack.console`).
+functions' full JSON) and to the console as one readable line (:mod:`devstack.local.console`).
 :meth:`ChildProcess.stop` signals the whole process group (SIGTERM, then SIGKILL after a grace
 period), so nothing a child started is left running.
 """
@@ -22,7 +22,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import IO, TextIO
 
-from devstack.console import event_line, render
+from devstack.local.console import event_line, render
 
 GRACE_SECONDS = 5.0
 

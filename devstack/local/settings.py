@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.samconfig import parse_parameter_overrides
-from devstack.template import ROOT
+from devstack.template.reader import ROOT
+from devstack.template.samconfig import parse_parameter_overrides
 
 PORT_DEFAULTS = {
     "CORE_API_PORT": 8080,

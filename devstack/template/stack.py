@@ -7,7 +7,7 @@ over those the local overrides (``DEVSTACK_PARAMETER_OVERRIDES``).
 :class:`Stack` is a snapshot of the template's specs, so the gateway, scheduler and runner look
 functions and routes up in dicts instead of re-reading the template per request. Anything the
 template says that the local stack cannot understand raises
-:class:`~devstack.intrinsics.TemplateError` naming the resource and the property, at start,
+:class:`~devstack.template.intrinsics.TemplateError` naming the resource and the property, at start,
 rather than a confusing failure on the first request.
 """
 
@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.samconfig import SAMCONFIG_NAME, read_parameter_overrides
-from devstack.template import (
+from devstack.template.reader import (
     DEFAULT_TEMPLATE,
     FunctionSpec,
     HttpApiSpec,
@@ -27,6 +26,7 @@ from devstack.template import (
     ScheduleSpec,
     WebSocketApiSpec,
 )
+from devstack.template.samconfig import SAMCONFIG_NAME, read_parameter_overrides
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,8 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from devstack.http_events import request_id
-from devstack.local_resources import LocalResources
-from devstack.settings import DevstackSettings
-from devstack.template import WebSocketApiSpec
-from devstack.ws_events import (
+from devstack.gateway.events.http import request_id
+from devstack.gateway.events.websocket import (
     ConnectionInfo,
     connect_event,
     connection_id,
@@ -34,6 +31,9 @@ from devstack.ws_events import (
     message_event,
     select_route,
 )
+from devstack.local.resources import LocalResources
+from devstack.local.settings import DevstackSettings
+from devstack.template.reader import WebSocketApiSpec
 
 log = logging.getLogger("devstack.websocket")
 WS_PATH = "/ws"

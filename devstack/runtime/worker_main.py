@@ -1,7 +1,7 @@
 """A function "container": imports one handler module with its environment and serves invocations.
 
-Forked from the zygote (:mod:`devstack.zygote`), or started by :mod:`devstack.workers` as
-``python -m devstack.worker_main <fd> <module> <callable>``, with the environment the template
+Forked from the zygote (:mod:`devstack.runtime.zygote`), or started by :mod:`devstack.runtime.workers` as
+``python -m devstack.runtime.worker_main <fd> <module> <callable>``, with the environment the template
 gives the function. Requests and results travel as length-prefixed JSON frames over the socket
 ``fd`` (stdout and stderr stay free for the function's own logs); each result carries
 ``handler_ms``, the time the handler itself took, so the gateway's own share can be measured. The

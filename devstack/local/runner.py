@@ -24,16 +24,16 @@ from pathlib import Path
 
 from aiohttp import web
 
-from devstack.dashboard import dashboard_app
-from devstack.gateway import PortInUseError
-from devstack.invoke import function_base_env
-from devstack.local_stack import LocalStack
-from devstack.processes import ChildProcess, ComponentLogHandler, port_is_free, wait_for_port_async
-from devstack.secrets_file import load_or_create
-from devstack.settings import DevstackSettings
-from devstack.stack import Stack, read_stack
-from devstack.template import ROOT
-from devstack.zygote_client import Zygote
+from devstack.gateway.http import PortInUseError
+from devstack.local.dashboard import dashboard_app
+from devstack.local.processes import ChildProcess, ComponentLogHandler, port_is_free, wait_for_port_async
+from devstack.local.secrets_file import load_or_create
+from devstack.local.settings import DevstackSettings
+from devstack.local.stack import LocalStack
+from devstack.runtime.invoke import function_base_env
+from devstack.runtime.zygote_client import Zygote
+from devstack.template.reader import ROOT
+from devstack.template.stack import Stack, read_stack
 
 log = logging.getLogger("devstack.runner")
 DEMO_EMAIL = "demo@tradecore.local"
@@ -95,7 +95,8 @@ class Runner:
             argv = [secantusd, "--host", "127.0.0.1", "--port", str(ports["MONGODB_PORT"])]
             launched["mongodb"] = self._launch("mongodb", [*argv, "--storage-path", str(data / "mongo")])
         if not settings.aws_endpoint_url:
-            argv = [sys.executable, "-m", "devstack.moto_server", "-H", "127.0.0.1", "-p", str(ports["MOTO_PORT"])]
+            argv = [sys.executable, "-m", "devstack.local.moto_server", "-H", "127.0.0.1"]
+            argv += ["-p", str(ports["MOTO_PORT"])]
             launched["moto"] = self._launch("moto", argv)
         if (ROOT / "devstack" / "exchange_sim" / "__main__.py").exists():
             argv = [sys.executable, "-m", "devstack.exchange_sim", "--host", "127.0.0.1"]
@@ -121,8 +122,8 @@ class Runner:
         self._phase("template read")
 
         async def aws_resources() -> dict[str, dict[str, object]]:
-            from devstack.local_resources import LocalResources
-            from devstack.provision import provision
+            from devstack.local.provisioning import provision
+            from devstack.local.resources import LocalResources
 
             await self._listening("moto", launched["moto"], ports["MOTO_PORT"])
             await preloaded

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from devstack.gateway import FunctionRuntime
-from devstack.local_resources import LocalResources
-from devstack.secrets_file import load_or_create
-from devstack.settings import DevstackSettings
-from devstack.stack import read_stack
+from devstack.local.resources import LocalResources
+from devstack.local.secrets_file import load_or_create
+from devstack.local.settings import DevstackSettings
+from devstack.runtime.functions import FunctionRuntime
+from devstack.template.stack import read_stack
 
 
 def function_base_env(settings: DevstackSettings, app_secrets: dict[str, str]) -> dict[str, str]:

@@ -3,7 +3,7 @@
 One public entry point, :meth:`SamTemplate.load`, then questions about the system: its functions
 (with ``Globals`` merged as SAM merges them), HTTP APIs and routes, WebSocket APIs and routes,
 schedules, DynamoDB tables and SQS queues. Intrinsics stay as dicts (``{"Ref": ...}``) until a
-:class:`~devstack.intrinsics.Resolver` evaluates them against local names. What the local stack
+:class:`~devstack.template.intrinsics.Resolver` evaluates them against local names. What the local stack
 cannot understand raises :class:`TemplateError` naming the resource and the property.
 """
 
@@ -13,9 +13,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from devstack.intrinsics import NO_VALUE, Resolver, TemplateError, load_yaml
-from devstack.template_apis import http_api_spec, websocket_stage
-from devstack.template_specs import (
+from devstack.template.apis import http_api_spec, websocket_stage
+from devstack.template.intrinsics import NO_VALUE, Resolver, TemplateError, load_yaml
+from devstack.template.specs import (
     FunctionSpec,
     HttpApiSpec,
     HttpRoute,
@@ -27,7 +27,7 @@ from devstack.template_specs import (
     rate_seconds,
     referenced_resources,
 )
-from devstack.template_stores import read_queues, read_tables
+from devstack.template.stores import read_queues, read_tables
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -46,7 +46,7 @@ __all__ = [
     "referenced_resources",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # devstack/template/reader.py -> the repository
 DEFAULT_TEMPLATE = ROOT / "template.yaml"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"  # what SAM names the API of an HttpApi event without ApiId
 _ANY_METHOD = ("ANY", "*", "X-AMAZON-APIGATEWAY-ANY-METHOD")

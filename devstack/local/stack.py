@@ -8,18 +8,18 @@ tests start on free ports. ``base_env`` carries what every function gets on top 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
-from devstack.gateway import FunctionRuntime, Gateway
-from devstack.local_resources import LocalResources
-from devstack.reload import Reloader
-from devstack.scheduler import Scheduler
-from devstack.settings import DevstackSettings
-from devstack.stack import Stack, read_stack
-from devstack.template import ROOT
-from devstack.workers import LogSink
-from devstack.zygote_client import Zygote
+from devstack.gateway.http import Gateway
+from devstack.local.resources import LocalResources
+from devstack.local.scheduler import Scheduler
+from devstack.local.settings import DevstackSettings
+from devstack.runtime.functions import FunctionRuntime
+from devstack.runtime.reload import Reloader
+from devstack.runtime.workers import LogSink
+from devstack.runtime.zygote_client import Zygote
+from devstack.template.reader import ROOT
+from devstack.template.stack import Stack, read_stack
 
 log = logging.getLogger("devstack")
 
@@ -81,7 +81,3 @@ class LocalStack:
         for api in self.stack.websocket_apis:
             out[api] = self.resources.api_url(api).replace("http://", "ws://") + "/ws"
         return out
-
-
-def functions_root() -> Path:
-    return ROOT / "functions"

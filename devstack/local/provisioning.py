@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from devstack.local_resources import LocalResources
+from devstack.local.resources import LocalResources
 
 log = logging.getLogger("devstack.provision")
 _TABLE_KEYS = (

@@ -1,8 +1,8 @@
-"""What :class:`~devstack.template.SamTemplate` says about the system, as plain frozen records,
+"""What :class:`~devstack.template.reader.SamTemplate` says about the system, as plain frozen records,
 and the two helpers they share: schedule periods and the logical ids a value refers to.
 
 Values that may hold intrinsics (environment variables, CORS settings) stay unresolved here; the
-local stack resolves them against its own resources (:mod:`devstack.local_resources`).
+local stack resolves them against its own resources (:mod:`devstack.local.resources`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m devstack.moto_server -H 127.0.0.1 -p 4566``: moto's server, quietly.
+"""``python -m devstack.local.moto_server -H 127.0.0.1 -p 4566``: moto's server, quietly.
 
 ``python -m moto.server`` serves through werkzeug's ``run_simple``, which prints a coloured "this
 is a development server" banner and logs a line per request; the local stack makes a dozen AWS
@@ -17,7 +17,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack.moto_server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devstack.local.moto_server", description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=4566)
     args = parser.parse_args(argv)

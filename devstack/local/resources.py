@@ -12,9 +12,9 @@ import hashlib
 import re
 from typing import Any
 
-from devstack.intrinsics import ACCOUNT_ID, NO_VALUE, Resolver, TemplateError
-from devstack.settings import DevstackSettings
-from devstack.stack import FunctionSpec, Stack
+from devstack.local.settings import DevstackSettings
+from devstack.template.intrinsics import ACCOUNT_ID, NO_VALUE, Resolver, TemplateError
+from devstack.template.stack import FunctionSpec, Stack
 
 _EXECUTE_API_URL = re.compile(r"(?:https|wss)://([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(/[^\s\"']*)?")
 # Template parameters the local stack fixes whatever samconfig.toml says, because local stand-ins

@@ -2,8 +2,8 @@
 
 Each HTTP API listens on its own port (core on ``CORE_API_PORT`` = 8080, AI on ``AI_API_PORT`` =
 8000); the WebSocket API (``/ws``) and its management API (``/@connections/{id}``) share the core
-port. A request becomes a payload 2.0 event (:mod:`devstack.http_events`) handed to the function's
-real ``handler`` in a worker process with the function's own environment (:mod:`devstack.workers`,
+port. A request becomes a payload 2.0 event (:mod:`devstack.gateway.events.http`) handed to the function's
+real ``handler`` in a worker process with the function's own environment (:mod:`devstack.runtime.workers`,
 whose docstring explains the design). Failures answer like API Gateway and never stop the gateway:
 no route 404 ``{"message":"Not Found"}``, handler error or invalid response 502
 ``{"message":"Internal Server Error"}``, timeout 504, body over 10 MB 413.
@@ -11,24 +11,22 @@ no route 404 ``{"message":"Not Found"}``, handler error or invalid response 502
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 from multidict import CIMultiDict
 
-from devstack.cors import CorsPolicy
-from devstack.http_events import HttpResponse, RouteTable, build_http_event, map_lambda_response, request_id
-from devstack.local_resources import LocalResources
-from devstack.settings import DevstackSettings
-from devstack.stack import Stack
-from devstack.template import FunctionSpec, HttpRoute
-from devstack.workers import Invocation, LogSink, WorkerPool, worker_environment
-from devstack.zygote_client import Zygote
+from devstack.gateway.cors import CorsPolicy
+from devstack.gateway.events.http import HttpResponse, RouteTable, build_http_event, map_lambda_response, request_id
+from devstack.local.resources import LocalResources
+from devstack.local.settings import DevstackSettings
+from devstack.runtime.functions import FunctionRuntime
+from devstack.runtime.workers import Invocation
+from devstack.template.reader import HttpRoute
+from devstack.template.stack import Stack
 
 log = logging.getLogger("devstack.gateway")
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # HTTP API payload limit
@@ -50,66 +48,6 @@ def gateway_error(status: int, message: str, req_id: str) -> web.Response:
         content_type="application/json",
         headers={"apigw-requestid": req_id, GATEWAY_ORIGIN_HEADER: "gateway"},
     )
-
-
-class FunctionRuntime:
-    """Invokes functions by logical id through worker pools (shared by HTTP, WebSocket, schedules)."""
-
-    def __init__(
-        self,
-        stack: Stack,
-        resources: LocalResources,
-        base_env: dict[str, str],
-        log_sink: LogSink,
-        max_workers: int = 4,
-        zygote: Zygote | None = None,
-    ) -> None:
-        self.stack = stack
-        self.zygote = zygote
-        self.pools: dict[tuple[str, str, tuple[tuple[str, str], ...]], WorkerPool] = {}
-        self._pool_of: dict[str, WorkerPool] = {}
-        for function in stack.functions.values():
-            env = worker_environment(resources.function_environment(function), base_env, function)
-            key = (function.handler, function.code_uri, tuple(sorted(env.items())))
-            if key not in self.pools:
-                taken = sum(1 for pool in self.pools.values() if pool.package == function.package)
-                name = function.package + (f"-{taken + 1}" if taken else "")
-                self.pools[key] = WorkerPool(name, function, env, log_sink, max_workers, zygote)
-            self._pool_of[function.logical_id] = self.pools[key]
-
-    def function(self, logical_id: str) -> FunctionSpec:
-        if logical_id not in self.stack.functions:
-            raise KeyError(f"no function {logical_id!r} in the template")
-        return self.stack.functions[logical_id]
-
-    async def invoke(self, logical_id: str, event: Any, req_id: str | None = None) -> Invocation:
-        spec = self.function(logical_id)
-        return await self._pool_of[logical_id].invoke(spec, event, req_id or _uuid())
-
-    async def warm(self, logical_ids: list[str]) -> None:
-        await asyncio.gather(*(self._pool_of[name].warm() for name in logical_ids if name in self._pool_of))
-
-    def reload(self, changed_packages: set[str] | None) -> list[str]:
-        """Replace the workers of the given code packages (None: all); returns the pools retired."""
-        retired = []
-        for pool in self.pools.values():
-            if changed_packages is None or pool.package in changed_packages:
-                pool.retire()
-                retired.append(pool.name)
-        return retired
-
-    async def close(self) -> None:
-        """Stop every worker, then the zygote (if any)."""
-        for pool in self.pools.values():
-            await pool.close()
-        if self.zygote is not None:
-            await self.zygote.close()
-
-
-def _uuid() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 class HttpListener:
@@ -223,7 +161,7 @@ class Gateway:
         return by_port
 
     async def start(self) -> None:
-        from devstack.gateway_ws import WebSocketGateway
+        from devstack.gateway.websocket import WebSocketGateway
 
         core_port = self.settings.ports["CORE_API_PORT"]
         for port, (variable, routes) in self.listeners().items():
@@ -250,13 +188,3 @@ class Gateway:
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
-
-
-def make_runtime(
-    stack: Stack,
-    resources: LocalResources,
-    settings: DevstackSettings,
-    base_env: dict[str, str],
-    log_sink: Callable[[str, str], None],
-) -> FunctionRuntime:
-    return FunctionRuntime(stack, resources, base_env, log_sink, settings.max_workers_per_function)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from devstack.intrinsics import TemplateError
-from devstack.template_specs import HttpApiSpec
+from devstack.template.intrinsics import TemplateError
+from devstack.template.specs import HttpApiSpec
 
 _CORS_ALL = {"AllowOrigins": ["*"], "AllowMethods": ["*"], "AllowHeaders": ["*"]}  # CorsConfiguration: true
 

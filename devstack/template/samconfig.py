@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from devstack.intrinsics import TemplateError
+from devstack.template.intrinsics import TemplateError
 
 SAMCONFIG_NAME = "samconfig.toml"
 _CLOUDFORMATION_FORM = re.compile(r"ParameterKey=([^,]+),ParameterValue=(.*)", re.DOTALL)

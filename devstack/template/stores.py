@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from devstack.intrinsics import TemplateError
-from devstack.template_specs import QueueSpec, TableSpec, referenced_resources
+from devstack.template.intrinsics import TemplateError
+from devstack.template.specs import QueueSpec, TableSpec, referenced_resources
 
 
 def read_tables(resources: Mapping[str, dict[str, Any]]) -> dict[str, TableSpec]:
