@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -34,6 +35,9 @@ from devstack.runtime.invoke import function_base_env
 from devstack.runtime.zygote_client import Zygote
 from devstack.template.reader import ROOT
 from devstack.template.stack import Stack, read_stack
+
+if TYPE_CHECKING:
+    from tradecore.bootstrap import Container
 
 log = logging.getLogger("devstack.runner")
 DEMO_EMAIL = "demo@tradecore.local"
@@ -132,12 +136,11 @@ class Runner:
             self._phase("aws resources ready")
             return overrides
 
-        async def database() -> bool:
+        async def database() -> None:
             await self._listening("mongodb", launched["mongodb"], ports["MONGODB_PORT"])
             await preloaded
-            seeded = await asyncio.to_thread(prepare_database, env)
+            await asyncio.to_thread(prepare_database, env)
             self._phase("database migrated")
-            return seeded
 
         database_ready = asyncio.create_task(database())
         exchange_ready = asyncio.create_task(
@@ -148,7 +151,7 @@ class Runner:
             self.stack = LocalStack(settings, env, overrides, self.logs.write, stack=stack, zygote=self.zygote)
             await self.stack.start(warm=WARM_FUNCTIONS)
             self._phase("gateway up, warmed")
-            self.demo_seeded = await database_ready
+            await database_ready
             await exchange_ready
         finally:
             for task in (database_ready, exchange_ready):
@@ -189,13 +192,11 @@ class Runner:
             f"  AI API         http://127.0.0.1:{ports['AI_API_PORT']}/ai/health",
             f"  WebSocket      ws://127.0.0.1:{ports['CORE_API_PORT']}/ws?token=<JWT>",
             f"  @connections   http://127.0.0.1:{ports['CORE_API_PORT']}/@connections/<id>",
-            f"  demo login     {DEMO_EMAIL} / {DEMO_PASSWORD}" if self.demo_seeded else "  demo login     (not seeded)",
+            f"  demo login     {DEMO_EMAIL} / {DEMO_PASSWORD}",
             f"  data and logs  {self.settings.data_dir}",
             "Ctrl-C stops everything.",
         ]
         return "\n".join(lines)
-
-    demo_seeded = False
 
 
 def _preload(modules: tuple[str, ...]) -> None:
@@ -222,8 +223,8 @@ def _child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
-def prepare_database(env: dict[str, str]) -> bool:
-    """Run schema migrations and create the demo user; False when seeding is not possible."""
+def prepare_database(env: dict[str, str]) -> None:
+    """Migrate the database ``env`` names and seed the demo user (see :func:`seed_database`)."""
     from tradecore.bootstrap import bootstrap
     from tradecore.config import load_settings
 
@@ -233,17 +234,19 @@ def prepare_database(env: dict[str, str]) -> bool:
         inter_service_token=env["INTER_SERVICE_TOKEN"],
         mongodb_server_selection_timeout_ms=10000,
     )
-    container = bootstrap(settings)
-    applied = container.migrate()
-    log.info("schema migrations applied: %s", applied)
-    auth = getattr(container, "auth_service", None)
-    if auth is None or not hasattr(auth, "ensure_demo_user"):
-        log.warning("no auth service with ensure_demo_user: demo user not seeded")
-        return False
+    seed_database(bootstrap(settings))
+
+
+def seed_database(container: Container) -> None:
+    """Apply pending schema migrations, then create or repair the demo admin the banner prints.
+
+    Errors propagate: a stack whose printed login would not work does not report itself as up.
+    """
     from tradecore.domain.users import Role
 
-    auth.ensure_demo_user(DEMO_EMAIL, DEMO_PASSWORD, Role.ADMIN)
-    return True
+    applied = container.migrate()
+    log.info("schema migrations applied: %s", applied)
+    container.auth_service.ensure_demo_user(DEMO_EMAIL, DEMO_PASSWORD, Role.ADMIN)
 
 
 async def run(settings: DevstackSettings) -> int:
