@@ -67,13 +67,14 @@ def _body() -> dict[str, Any]:
 
 def _time_handler(cache_ttl: int) -> list[float]:
     from ai import app as ai_app
-    from tests.support.fake_analysis import FakeAnalysisStore, RecordingBroadcaster
+    from tests.support.fake_analysis import FakeAnalysisStore
+    from tests.support.messages import RecordingPublisher
     from tradecore.bootstrap import bootstrap
     from tradecore.config import load_settings
 
     settings = load_settings(inter_service_token=TOKEN, analysis_cache_ttl_ai=cache_ttl, indicator_cache_ttl=cache_ttl)
     ai_app.app.state.container = bootstrap(
-        settings, analysis_store=FakeAnalysisStore(), broadcaster=RecordingBroadcaster()
+        settings, analysis_store=FakeAnalysisStore(), channel_publisher=RecordingPublisher()
     )
     event, context = _event(_body()), _Context()
     asyncio.set_event_loop(asyncio.new_event_loop())

@@ -18,8 +18,9 @@ import pytest
 from ai import app as ai_app
 from tests.support.ai_events import analyze_body, analyze_event, invoke
 from tests.support.breaker import InMemoryBreakerStore
-from tests.support.fake_analysis import FakeAnalysisStore, RecordingBroadcaster
+from tests.support.fake_analysis import FakeAnalysisStore
 from tests.support.fake_openai import MODEL, FakeOpenAI
+from tests.support.messages import RecordingPublisher
 from tradecore.adapters.openai.analyzer import OpenAIAnalyzer
 from tradecore.bootstrap import Container, bootstrap
 from tradecore.config import Settings
@@ -51,7 +52,7 @@ def container(ai_settings: Settings) -> Iterator[Container]:
     container = bootstrap(
         ai_settings,
         analysis_store=FakeAnalysisStore(),
-        broadcaster=RecordingBroadcaster(),
+        channel_publisher=RecordingPublisher(),
         breaker_store=InMemoryBreakerStore(),
     )
     ai_app.app.state.container = container
@@ -155,7 +156,7 @@ def patient_container(ai_settings: Settings) -> Iterator[Container]:
     container = bootstrap(
         settings,
         analysis_store=FakeAnalysisStore(),
-        broadcaster=RecordingBroadcaster(),
+        channel_publisher=RecordingPublisher(),
         breaker_store=InMemoryBreakerStore(),
     )
     ai_app.app.state.container = container

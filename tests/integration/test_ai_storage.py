@@ -11,7 +11,7 @@ import pytest
 
 from ai import app as ai_app
 from tests.support.ai_events import analyze_body, analyze_event, invoke
-from tests.support.fake_analysis import RecordingBroadcaster
+from tests.support.messages import RecordingPublisher
 from tests.support.servers import MongoServer
 from tradecore.bootstrap import Container, bootstrap
 from tradecore.config import Settings
@@ -25,7 +25,7 @@ def settings(make_settings: Callable[..., Settings], private_mongo_server: Mongo
 
 @pytest.fixture
 def container(settings: Settings) -> Iterator[Container]:
-    container = bootstrap(settings, broadcaster=RecordingBroadcaster())
+    container = bootstrap(settings, channel_publisher=RecordingPublisher())
     container.migrate()
     ai_app.app.state.container = container
     yield container
@@ -62,7 +62,7 @@ def test_every_analysis_is_stored_with_its_metadata_and_reused(
     assert {"symbol_timestamp", "retention_ttl"} <= index_names
 
     # a fresh instance (empty memory cache) finds the newest stored analysis of the same candle
-    ai_app.app.state.container = bootstrap(settings, broadcaster=RecordingBroadcaster())
+    ai_app.app.state.container = bootstrap(settings, channel_publisher=RecordingPublisher())
     again = _analyze(load_event, lambda_context, 80)
     assert (again["source"], again["analysis_id"]) == ("cache", body["analysis_id"])
     assert _collection(private_mongo_server).count_documents({}) == 1
@@ -76,7 +76,7 @@ def test_a_stored_analysis_answers_only_the_same_market_state(
     event = load_event("ai_analyze")
     status, up, _ = invoke(ai_app, analyze_event(event, analyze_body(count=80, kind="up")), lambda_context)
     assert status == 200, up
-    ai_app.app.state.container = bootstrap(settings, broadcaster=RecordingBroadcaster())
+    ai_app.app.state.container = bootstrap(settings, channel_publisher=RecordingPublisher())
     status, down, _ = invoke(ai_app, analyze_event(event, analyze_body(count=80, kind="down")), lambda_context)
     assert status == 200, down
     assert up["candle_time"] == down["candle_time"]

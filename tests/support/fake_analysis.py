@@ -1,10 +1,9 @@
-"""In-memory fakes for the analysis ports: a store that can be 'down', a recording broadcaster."""
+"""In-memory fakes for the analysis ports: a store that can be 'down'."""
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any
 
 from tradecore.domain.analysis_record import AnalysisRecord
 from tradecore.errors import DependencyUnavailableError
@@ -45,11 +44,3 @@ class FakeAnalysisStore:
             and r.timestamp >= not_before
         ]
         return max(matches, key=lambda r: r.timestamp) if matches else None
-
-
-class RecordingBroadcaster:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str, dict[str, Any]]] = []
-
-    def publish(self, channel: str, message_type: str, data: dict[str, Any]) -> None:
-        self.messages.append((channel, message_type, data))

@@ -9,7 +9,8 @@ import pytest
 
 from ai import app as ai_app
 from tests.support.ai_events import analyze_body, analyze_event, four_hour_candles, invoke
-from tests.support.fake_analysis import FakeAnalysisStore, RecordingBroadcaster
+from tests.support.fake_analysis import FakeAnalysisStore
+from tests.support.messages import RecordingPublisher
 from tradecore.bootstrap import Container, bootstrap
 from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
@@ -27,7 +28,7 @@ def container(make_settings: Callable[..., Settings]) -> Iterator[Container]:
     container = bootstrap(
         make_settings(),
         analysis_store=FakeAnalysisStore(),
-        broadcaster=RecordingBroadcaster(),
+        channel_publisher=RecordingPublisher(),
         mongo_probe=UpMongoProbe(),
     )
     ai_app.app.state.container = container
@@ -52,7 +53,7 @@ def test_sample_event_gives_a_technical_signal(
     assert headers["x-request-id"] == "evt-ai-analyze-0001" == body["trace_id"]
     stored = container.analysis_store.records[body["analysis_id"]]
     assert stored.trace_id == "evt-ai-analyze-0001"
-    assert [m[2]["analysis_id"] for m in container.broadcaster.messages] == [body["analysis_id"]]
+    assert [m[2]["analysis_id"] for m in container.channel_publisher.messages] == [body["analysis_id"]]
 
 
 def test_second_identical_request_is_a_cache_hit(

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tests.support.candles import HOUR_MS, START_MS, make_candles
-from tests.support.fake_analysis import FakeAnalysisStore, RecordingBroadcaster
+from tests.support.fake_analysis import FakeAnalysisStore
+from tests.support.messages import RecordingPublisher
 from tradecore.domain.signals import MarketView, Signal, Source, TechnicalAnalyzer, Verdict
 from tradecore.errors import DependencyUnavailableError, InvalidInputError
 from tradecore.services.analysis.service import AnalysisPolicy, AnalysisRequest, AnalysisService
@@ -61,7 +62,7 @@ def _service(
         llm=llm or ScriptedLlm(configured=False),
         technical=TechnicalAnalyzer(),
         store=store if store is not None else FakeAnalysisStore(),
-        broadcaster=RecordingBroadcaster(),
+        publisher=RecordingPublisher(),
         clock=clock,
     )
 
@@ -78,9 +79,9 @@ def test_without_llm_the_technical_analysis_is_stored_and_broadcast() -> None:
     assert record.source is Source.TECHNICAL
     assert record.signal is Signal.LONG
     assert store.records[record.analysis_id].confidence == record.confidence
-    broadcaster = service._broadcaster
-    assert isinstance(broadcaster, RecordingBroadcaster)
-    assert [(c, t, d["analysis_id"]) for c, t, d in broadcaster.messages] == [
+    publisher = service._publisher
+    assert isinstance(publisher, RecordingPublisher)
+    assert [(c, t, d["analysis_id"]) for c, t, d in publisher.messages] == [
         ("signals", "ai_signal", record.analysis_id)
     ]
 

@@ -1,14 +1,20 @@
-"""The ServiceStateTable adapter on moto's DynamoDB: expiry, batch reads, windowed counters,
-and the denylist and login throttle running on it."""
+"""The ServiceStateTable adapter on moto's DynamoDB: its storage layer (expiry, batch reads, windowed
+counters), the typed records it stores in the item layout deployed tables hold, and the denylist,
+login throttle and health monitor running on it."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from decimal import Decimal
 
 import pytest
 
-from tests.support.auth import create_service_state_table
+from tests.support.auth import FakeClock, create_service_state_table
 from tradecore.adapters.aws.service_state import ServiceStateTable
+from tradecore.adapters.aws.state_table import StateTable
+from tradecore.domain.health import HealthStatus
+from tradecore.domain.service_state import ComponentStatus, Revocations, RevokedToken, TokensNotBefore
 from tradecore.errors import RateLimitedError
 from tradecore.services.auth.revocation import StateTokenDenylist
 from tradecore.services.auth.throttle import StateLoginThrottle
@@ -17,12 +23,17 @@ TABLE = "unit-service-state"
 
 
 @pytest.fixture
-def table(aws: None) -> ServiceStateTable:
+def table(aws: None) -> StateTable:
     create_service_state_table(table_name=TABLE)
+    return StateTable(TABLE, "us-east-1")
+
+
+@pytest.fixture
+def state(table: StateTable) -> ServiceStateTable:
     return ServiceStateTable(TABLE, "us-east-1")
 
 
-def test_service_state_put_get_delete_round_trip_with_numbers(table: ServiceStateTable) -> None:
+def test_service_state_put_get_delete_round_trip_with_numbers(table: StateTable) -> None:
     table.put("p", "s", {"not_before": 1795600000.123, "count": 3, "name": "x"}, expires_at=int(time.time()) + 60)
 
     assert table.get("p", "s") == {
@@ -35,7 +46,7 @@ def test_service_state_put_get_delete_round_trip_with_numbers(table: ServiceStat
     assert table.get("p", "s") is None
 
 
-def test_service_state_items_past_expiry_read_as_absent(table: ServiceStateTable) -> None:
+def test_service_state_items_past_expiry_read_as_absent(table: StateTable) -> None:
     # DynamoDB's TTL sweep lags (and moto never runs it): the adapter must not trust it
     table.put("p", "old", {}, expires_at=int(time.time()) - 1)
     table.put("p", "new", {}, expires_at=int(time.time()) + 60)
@@ -44,7 +55,7 @@ def test_service_state_items_past_expiry_read_as_absent(table: ServiceStateTable
     assert set(table.get_many([("p", "old"), ("p", "new"), ("p", "missing")])) == {("p", "new")}
 
 
-def test_service_state_counter_counts_within_a_window_and_restarts_after(table: ServiceStateTable) -> None:
+def test_service_state_counter_counts_within_a_window_and_restarts_after(table: StateTable) -> None:
     start = 1_795_600_000.0
     counts = [table.increment_in_window("c", "k", window_seconds=60, now=start + i).count for i in range(3)]
 
@@ -54,8 +65,8 @@ def test_service_state_counter_counts_within_a_window_and_restarts_after(table: 
     assert (restarted.count, restarted.window_started_at) == (1, start + 61)
 
 
-def test_service_state_denylist_and_throttle_work_on_the_table(table: ServiceStateTable) -> None:
-    denylist = StateTokenDenylist(table, max_token_lifetime_seconds=86_400)
+def test_service_state_denylist_and_throttle_work_on_the_table(state: ServiceStateTable) -> None:
+    denylist = StateTokenDenylist(state, max_token_lifetime_seconds=86_400)
     now = time.time()
     denylist.revoke_token("jti-1", until=int(now) + 3600)
     denylist.revoke_user_tokens("u-2", issued_before=now)
@@ -65,7 +76,7 @@ def test_service_state_denylist_and_throttle_work_on_the_table(table: ServiceSta
     assert denylist.is_revoked("jti-3", "u-2", now - 1)
     assert not denylist.is_revoked("jti-4", "u-2", now + 1)
 
-    throttle = StateLoginThrottle(table, max_failures=2, window_seconds=900)
+    throttle = StateLoginThrottle(state, max_failures=2, window_seconds=900)
     throttle.reserve("a@example.com")
     throttle.reserve("a@example.com")
     with pytest.raises(RateLimitedError) as locked:
@@ -79,7 +90,7 @@ def test_service_state_denylist_and_throttle_work_on_the_table(table: ServiceSta
     throttle.reserve("a@example.com")
 
 
-def test_service_state_acquire_stops_at_the_limit_and_restarts_after_the_window(table: ServiceStateTable) -> None:
+def test_service_state_acquire_stops_at_the_limit_and_restarts_after_the_window(table: StateTable) -> None:
     start = 1_795_600_000.0
     slots = [table.acquire_in_window("c", "k", limit=2, window_seconds=60, now=start + i) for i in range(3)]
 
@@ -93,6 +104,92 @@ def test_service_state_acquire_stops_at_the_limit_and_restarts_after_the_window(
     assert table.get("c", "absent") is None
     restarted = table.acquire_in_window("c", "k", limit=2, window_seconds=60, now=start + 61)
     assert (restarted.count, restarted.window_started_at, restarted.granted) == (1, start + 61, True)
+
+
+NOW = 1_795_600_000
+
+
+def _raw_items() -> dict[tuple[str, str], dict[str, object]]:
+    """Every item as DynamoDB holds it, attribute values in their wire form."""
+    import boto3
+
+    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=TABLE)["Items"]
+    return {(item["pk"]["S"], item["sk"]["S"]): item for item in items}
+
+
+def test_service_state_records_are_stored_in_the_deployed_item_layout(aws: None) -> None:
+    # deployed tables hold items written before the records existed: the layout must not move
+    create_service_state_table(table_name=TABLE)
+    state = ServiceStateTable(TABLE, "us-east-1", clock=FakeClock(NOW))
+    state.save_revoked_token(RevokedToken("jti-1", expires_at=NOW + 3601))
+    state.save_tokens_not_before(TokensNotBefore("u-1", NOW + 0.25, expires_at=NOW + 86_431))
+    state.save_component_status(ComponentStatus("ai", HealthStatus.DEGRADED, "slow"))
+    state.acquire_login_attempt("a@example.com", limit=3, window_seconds=900, now=NOW)
+
+    login_pk = "login#" + hashlib.sha256(b"a@example.com").hexdigest()
+    assert _raw_items() == {
+        ("token#jti-1", "revoked"): {
+            "pk": {"S": "token#jti-1"},
+            "sk": {"S": "revoked"},
+            "expires_at": {"N": str(NOW + 3601)},
+        },
+        ("user#u-1", "tokens_not_before"): {
+            "pk": {"S": "user#u-1"},
+            "sk": {"S": "tokens_not_before"},
+            "not_before": {"N": f"{NOW}.25"},
+            "expires_at": {"N": str(NOW + 86_431)},
+        },
+        ("health", "ai"): {
+            "pk": {"S": "health"},
+            "sk": {"S": "ai"},
+            "status": {"S": "degraded"},
+            "detail": {"S": "slow"},
+        },
+        (login_pk, "failures"): {
+            "pk": {"S": login_pk},
+            "sk": {"S": "failures"},
+            "count": {"N": "1"},
+            "window_started_at": {"N": repr(float(NOW))},
+            "expires_at": {"N": str(NOW + 901)},
+        },
+    }
+
+
+def test_service_state_reads_items_written_in_the_deployed_layout(aws: None) -> None:
+    import boto3
+
+    create_service_state_table(table_name=TABLE)
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
+    for item in (
+        {"pk": "token#jti-old", "sk": "revoked", "expires_at": NOW + 60},
+        {"pk": "user#u-old", "sk": "tokens_not_before", "not_before": Decimal("1795599999.5"), "expires_at": NOW + 60},
+        {"pk": "user#u-gone", "sk": "tokens_not_before", "not_before": NOW - 99, "expires_at": NOW - 1},
+        {"pk": "health", "sk": "mongodb", "status": "down", "detail": "timeout"},
+        {"pk": "health", "sk": "stream", "status": "confused", "detail": ""},
+    ):
+        table.put_item(Item=item)
+    state = ServiceStateTable(TABLE, "us-east-1", clock=FakeClock(NOW))
+
+    assert state.revocations("jti-old", "u-old") == Revocations(
+        RevokedToken("jti-old", NOW + 60), TokensNotBefore("u-old", 1_795_599_999.5, NOW + 60)
+    )
+    assert state.revocations("jti-new", "u-gone") == Revocations()  # expired by the injected clock
+    # an unknown status reads as never recorded (the monitor records it afresh), not as a failed job
+    assert state.component_statuses(["mongodb", "stream", "ai"]) == {
+        "mongodb": ComponentStatus("mongodb", HealthStatus.DOWN, "timeout")
+    }
+
+
+def test_service_state_expiry_follows_the_injected_clock(aws: None) -> None:
+    create_service_state_table(table_name=TABLE)
+    clock = FakeClock(NOW)
+    state = ServiceStateTable(TABLE, "us-east-1", clock=clock)
+    state.save_revoked_token(RevokedToken("jti-1", expires_at=NOW + 10))
+
+    clock.advance(9)
+    assert state.revocations("jti-1", "u-1").token == RevokedToken("jti-1", NOW + 10)
+    clock.advance(1)
+    assert state.revocations("jti-1", "u-1").token is None
 
 
 def _all_pks() -> list[str]:

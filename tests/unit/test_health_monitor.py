@@ -8,9 +8,11 @@ from typing import Any
 
 from jobs import app as jobs_app
 from tests.support.auth import InMemoryServiceState
+from tests.support.messages import RecordingPublisher
 from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
+from tradecore.domain.realtime import MessageType
 from tradecore.errors import DependencyUnavailableError
 from tradecore.services.health.monitor import monitor_health
 from tradecore.services.health.service import ExchangeProbe, HealthCheck, check_health
@@ -30,14 +32,6 @@ class BrokenProbe:
 
     def check(self) -> ComponentHealth:
         raise RuntimeError("probe bug")
-
-
-class RecordingBroadcaster:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str, dict[str, Any]]] = []
-
-    def publish(self, channel: str, message_type: str, data: dict[str, Any]) -> None:
-        self.messages.append((channel, message_type, data))
 
 
 CRITICAL = frozenset({"mongodb"})
@@ -61,29 +55,30 @@ def test_a_probe_that_raises_is_reported_down_not_raised() -> None:
     assert report.status is HealthStatus.DEGRADED
 
 
-def test_monitor_broadcasts_only_changes() -> None:
-    state, broadcaster = InMemoryServiceState(), RecordingBroadcaster()
+def test_monitor_publishes_only_changes() -> None:
+    state, publisher = InMemoryServiceState(), RecordingPublisher()
     ai = Probe("ai", HealthStatus.OK)
     probes = [Probe("mongodb", HealthStatus.OK), ai]
 
-    monitor_health(probes, state, broadcaster, critical=CRITICAL)
-    assert len(broadcaster.messages) == 1  # first sight of every component
-    monitor_health(probes, state, broadcaster, critical=CRITICAL)
-    assert len(broadcaster.messages) == 1  # nothing changed, nothing sent
+    monitor_health(probes, state, publisher, critical=CRITICAL)
+    assert len(publisher.messages) == 1  # first sight of every component
+    monitor_health(probes, state, publisher, critical=CRITICAL)
+    assert len(publisher.messages) == 1  # nothing changed, nothing sent
 
     ai.status = HealthStatus.DOWN
-    monitor_health(probes, state, broadcaster, critical=CRITICAL)
-    channel, message_type, data = broadcaster.messages[-1]
+    monitor_health(probes, state, publisher, critical=CRITICAL)
+    channel, message_type, data = publisher.messages[-1]
     assert (channel, message_type) == ("status", "service_status")
+    assert message_type is MessageType.SERVICE_STATUS
     assert data["overall"] == "degraded"
     assert data["changes"] == [{"component": "ai", "status": "down", "was": "ok"}]
-    assert state.items[("health", "ai")]["status"] == "down"
+    assert state.statuses["ai"].status == "down"
 
 
-def test_the_scheduled_job_records_and_broadcasts_through_its_real_handler(
+def test_the_scheduled_job_records_and_publishes_through_its_real_handler(
     make_settings: Callable[..., Settings], load_event: Callable[[str], dict[str, Any]], lambda_context: Any
 ) -> None:
-    state, broadcaster = InMemoryServiceState(), RecordingBroadcaster()
+    state, publisher = InMemoryServiceState(), RecordingPublisher()
     jobs_app.use_container(
         bootstrap(
             make_settings(),
@@ -91,7 +86,7 @@ def test_the_scheduled_job_records_and_broadcasts_through_its_real_handler(
             ai_health_probe=Probe("ai", HealthStatus.OK),
             exchange_probe=Probe("binance", HealthStatus.OK),
             service_state=state,
-            broadcaster=broadcaster,
+            channel_publisher=publisher,
         )
     )
     try:
@@ -99,8 +94,8 @@ def test_the_scheduled_job_records_and_broadcasts_through_its_real_handler(
     finally:
         jobs_app.use_container(None)
     assert result["status"] == "down"
-    assert state.items[("health", "mongodb")]["status"] == "down"
-    assert broadcaster.messages[0][2]["overall"] == "down"
+    assert state.statuses["mongodb"].status == "down"
+    assert publisher.messages[0][2]["overall"] == "down"
 
 
 class StuckProbe:

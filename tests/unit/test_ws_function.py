@@ -89,7 +89,7 @@ def test_subscribe_ping_and_fan_out(ws: Any, load_event: Callable[[str], dict[st
     assert sender.sent[-1] == ("c-2", "pong", {})
 
     fanout = Fanout(registry, sender)
-    fanout.publish("signals", "ai_signal", {"symbol": "BTCUSDT", "signal": "Long"})
+    fanout.publish("signals", MessageType.AI_SIGNAL, {"symbol": "BTCUSDT", "signal": "Long"})
     assert [sent[0] for sent in sender.sent if sent[1] == "ai_signal"] == ["c-1"]
 
 
@@ -98,7 +98,7 @@ def test_a_gone_connection_is_forgotten_on_fan_out(ws: Any, load_event: Callable
     _connect(load_event, container.token_service.issue(add_user(container, Role.VIEWER)), "c-gone")
     _message(load_event, json.dumps({"action": "subscribe", "channels": ["signals"]}), "c-gone")
     sender.gone.add("c-gone")
-    Fanout(registry, sender).publish("signals", "ai_signal", {"signal": "Short"})
+    Fanout(registry, sender).publish("signals", MessageType.AI_SIGNAL, {"signal": "Short"})
     assert registry.get("c-gone") is None
 
 
@@ -154,7 +154,7 @@ def test_one_failing_connection_does_not_stop_the_broadcast(
         _connect(load_event, token, connection_id)
         _message(load_event, json.dumps({"action": "subscribe", "channels": ["signals"]}), connection_id)
     sender = FlakySender()
-    Fanout(registry, sender).publish("signals", "ai_signal", {"signal": "Long"})
+    Fanout(registry, sender).publish("signals", MessageType.AI_SIGNAL, {"signal": "Long"})
     assert sender.attempted == set(connections)
     assert [sent[0] for sent in sender.sent] == ["c-fine"]
     assert registry.get("c-throttled-1") is not None  # a busy connection is not a gone one
@@ -172,10 +172,10 @@ def test_per_user_channels_are_never_broadcast_to_everyone(
         _message(load_event, json.dumps({"action": "subscribe", "channels": ["trades"]}), connection_id)
     fanout = Fanout(registry, sender)
 
-    fanout.publish("trades", "trade_executed", {"user": "alice", "symbol": "BTCUSDT"})
+    fanout.publish("trades", MessageType.TRADE_EXECUTED, {"user": "alice", "symbol": "BTCUSDT"})
     assert not [sent for sent in sender.sent if sent[1] == "trade_executed"]
 
-    fanout.send_to_user(alice.user_id, "trade_executed", {"symbol": "BTCUSDT"})
+    fanout.notify(alice.user_id, MessageType.TRADE_EXECUTED, {"symbol": "BTCUSDT"})
     assert [sent[0] for sent in sender.sent if sent[1] == "trade_executed"] == ["c-alice"]
 
 

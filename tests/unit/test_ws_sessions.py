@@ -110,8 +110,8 @@ def test_end_sessions_a_connection_whose_close_failed_gets_no_further_message() 
     fanout = _fanout(registry, sender)
 
     fanout.end_sessions("alice")
-    fanout.publish("signals", "ai_signal", {"signal": "Long"})
-    fanout.send_to_user("alice", "trade_executed", {"symbol": "BTCUSDT"})
+    fanout.publish("signals", MessageType.AI_SIGNAL, {"signal": "Long"})
+    fanout.notify("alice", MessageType.TRADE_EXECUTED, {"symbol": "BTCUSDT"})
 
     assert sender.sent == []
 

@@ -54,7 +54,7 @@ class CoreWiring:
         """Breakers, health, token denylist, throttles: the ServiceStateTable."""
         from tradecore.adapters.aws.service_state import ServiceStateTable
 
-        return ServiceStateTable(self.settings.service_state_table, self.settings.aws_region)
+        return ServiceStateTable(self.settings.service_state_table, self.settings.aws_region, clock=self.clock)
 
     @cached_property
     def breaker_store(self) -> BreakerStore:

@@ -1,6 +1,6 @@
 """Health wiring: which probes each health answer is composed of, composed once here.
 
-``/api/health`` and ``/ai/health`` answer callers; the monitor records and broadcasts changes.
+``/api/health`` and ``/ai/health`` answer callers; the monitor records and publishes changes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from tradecore.bootstrap.core import CoreWiring
 
 if TYPE_CHECKING:
     from tradecore.adapters.openai.analyzer import OpenAIAnalyzer
-    from tradecore.ports import Broadcaster, HealthProbe
+    from tradecore.ports import ChannelPublisher, HealthProbe
     from tradecore.services.analysis.service import AnalysisService
     from tradecore.services.health.monitor import HealthMonitor
     from tradecore.services.health.service import HealthCheck
@@ -31,7 +31,7 @@ class HealthWiring(CoreWiring):
         @property
         def exchange_probe(self) -> HealthProbe: ...
         @property
-        def broadcaster(self) -> Broadcaster: ...
+        def channel_publisher(self) -> ChannelPublisher: ...
 
     @cached_property
     def ai_health_probe(self) -> HealthProbe:
@@ -68,11 +68,11 @@ class HealthWiring(CoreWiring):
 
     @cached_property
     def health_monitor(self) -> HealthMonitor:
-        """The scheduled monitor: MongoDB and the AI service, recorded and broadcast on change."""
+        """The scheduled monitor: MongoDB and the AI service, recorded and published on change."""
         from tradecore.services.health.monitor import HealthMonitor
 
         probes = [self.mongo_probe, self.ai_health_probe]
-        return HealthMonitor(probes, self.service_state, self.broadcaster, critical=CRITICAL_COMPONENTS)
+        return HealthMonitor(probes, self.service_state, self.channel_publisher, critical=CRITICAL_COMPONENTS)
 
     def config_probe(self, *required_secrets: str) -> HealthProbe:
         from tradecore.services.health.service import ConfigProbe

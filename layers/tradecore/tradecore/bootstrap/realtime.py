@@ -1,7 +1,7 @@
 """Realtime wiring: the WebSocket connection registry, the @connections sender, fan-out.
 
-Without a WebSocket API (``WEBSOCKET_MANAGEMENT_URL`` unset) broadcasts are only logged and no
-session can be ended, so nothing here needs API Gateway.
+Without a WebSocket API (``WEBSOCKET_MANAGEMENT_URL`` unset) messages to channels and to users are
+only logged and no session can be ended, so nothing here needs API Gateway.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from tradecore.bootstrap.core import CoreWiring
 
 if TYPE_CHECKING:
-    from tradecore.ports import Broadcaster, ConnectionRegistry, MessageSender, SessionTerminator
+    from tradecore.adapters.logging_publisher import LoggingPublisher
+    from tradecore.ports import ChannelPublisher, ConnectionRegistry, MessageSender, SessionTerminator, UserNotifier
     from tradecore.services.auth.tokens import TokenService
     from tradecore.services.realtime.fanout import Fanout
     from tradecore.services.realtime.service import RealtimeService
@@ -28,7 +29,7 @@ class RealtimeWiring(CoreWiring):
     def connection_registry(self) -> ConnectionRegistry:
         from tradecore.adapters.aws.connections import DynamoConnectionRegistry
 
-        return DynamoConnectionRegistry(self.settings.connections_table, self.settings.aws_region)
+        return DynamoConnectionRegistry(self.settings.connections_table, self.settings.aws_region, clock=self.clock)
 
     @cached_property
     def message_sender(self) -> MessageSender:
@@ -40,12 +41,21 @@ class RealtimeWiring(CoreWiring):
         return ApiGatewayMessageSender(self.settings.websocket_management_url, self.settings.aws_region)
 
     @cached_property
-    def broadcaster(self) -> Broadcaster:
-        if not self.settings.websocket_management_url:
-            from tradecore.adapters.logging_broadcaster import LoggingBroadcaster
+    def channel_publisher(self) -> ChannelPublisher:
+        """Messages to every subscriber of a channel (signals, prices, status)."""
+        return self.fanout if self.settings.websocket_management_url else self.logging_publisher
 
-            return LoggingBroadcaster()
-        return self.fanout
+    @cached_property
+    def user_notifier(self) -> UserNotifier:
+        """Messages to one user's connections (trades, orders, account)."""
+        return self.fanout if self.settings.websocket_management_url else self.logging_publisher
+
+    @cached_property
+    def logging_publisher(self) -> LoggingPublisher:
+        """The stand-in that only logs, where there is no WebSocket API to deliver through."""
+        from tradecore.adapters.logging_publisher import LoggingPublisher
+
+        return LoggingPublisher()
 
     @cached_property
     def session_terminator(self) -> SessionTerminator | None:
@@ -54,7 +64,7 @@ class RealtimeWiring(CoreWiring):
 
     @cached_property
     def fanout(self) -> Fanout:
-        """Delivery over the WebSocket API: one object publishes and ends sessions."""
+        """Delivery over the WebSocket API: one object publishes, notifies and ends sessions."""
         from tradecore.services.realtime.fanout import Fanout
 
         return Fanout(self.connection_registry, self.message_sender)

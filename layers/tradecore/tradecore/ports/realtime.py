@@ -47,13 +47,28 @@ class MessageSender(Protocol):
         ...
 
 
+# What the platform tells users goes through one of three ports, so a service names what it means
+# (everyone on a channel, one user, the end of a user's sessions) and never a connection id.
+
+
+class ChannelPublisher(Protocol):
+    """Hands a message to every subscriber of a public channel (prices, signals, status).
+
+    Best effort: never raises, since a message that is lost must not fail the analysis or the job
+    that produced it. Per-user channels (``trades``, ``account``) are refused: see :class:`UserNotifier`.
+    """
+
+    def publish(self, channel: str, message_type: MessageType, data: dict[str, Any]) -> None: ...
+
+
+class UserNotifier(Protocol):
+    """Hands a message to every open connection of one user (trade executed, order or account
+    updates), and to no one else. Best effort: never raises."""
+
+    def notify(self, user_id: str, message_type: MessageType, data: dict[str, Any]) -> None: ...
+
+
 class SessionTerminator(Protocol):
     """Ends the live sessions (WebSocket connections) a revocation applies to; never raises."""
 
     def end_sessions(self, user_id: str, token_id: str | None = None) -> SessionsEnded: ...
-
-
-class Broadcaster(Protocol):
-    """Hands a message to every subscriber of ``channel``; must not raise (best effort)."""
-
-    def publish(self, channel: str, message_type: str, data: dict[str, Any]) -> None: ...

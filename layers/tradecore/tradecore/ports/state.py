@@ -1,47 +1,69 @@
-"""Small shared state every function instance sees (the ServiceStateTable in AWS)."""
+"""Small shared state every function instance sees (the ServiceStateTable in AWS), as typed records.
+
+Each capability has its own small port and speaks its own records (:mod:`tradecore.domain.service_state`);
+which key a record lives under is the adapter's business, so no service builds storage keys and a
+new capability's state cannot collide with another's by a mistyped prefix. One table implements
+them all (:class:`ServiceState`), and so does one in-memory fake: the composition root builds it once
+and hands each service only the narrow port it needs.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 
 from tradecore.domain.breaker import BreakerState
+from tradecore.domain.service_state import (
+    ComponentStatus,
+    Revocations,
+    RevokedToken,
+    TokensNotBefore,
+    WindowCount,
+)
 
 
-@dataclass(frozen=True)
-class WindowCount:
-    """An atomic counter within a fixed time window (``window_started_at`` in epoch seconds).
+class RevocationState(Protocol):
+    """The token denylist's records. Raises ``DependencyUnavailableError`` when the store is down."""
 
-    ``granted`` is False when :meth:`ServiceState.acquire_in_window` found the window full.
-    """
-
-    count: int
-    window_started_at: float
-    granted: bool = True
-
-
-class ServiceState(Protocol):
-    """Small shared state with expiry (DynamoDB ServiceStateTable), seen by every function instance.
-
-    Items past ``expires_at`` are treated as absent even before DynamoDB's TTL sweep deletes them.
-    """
-
-    def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None: ...
-    def get(self, pk: str, sk: str) -> dict[str, Any] | None: ...
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]: ...
-    def delete(self, pk: str, sk: str) -> None: ...
-    def increment_in_window(self, pk: str, sk: str, *, window_seconds: int, now: float) -> WindowCount:
-        """Add one to the counter of the current window (a new window starts once it has elapsed)."""
+    def save_revoked_token(self, record: RevokedToken) -> None: ...
+    def save_tokens_not_before(self, record: TokensNotBefore) -> None:
+        """Store (replace) the user's cutoff."""
         ...
 
-    def acquire_in_window(self, pk: str, sk: str, *, limit: int, window_seconds: int, now: float) -> WindowCount:
-        """Atomically take one of ``limit`` slots of the current window (a new window starts once it has
-        elapsed); ``granted=False`` (nothing taken) while the window is full."""
+    def revocations(self, token_id: str, user_id: str) -> Revocations:
+        """The live records that could refuse this token, in one round trip (every request pays it)."""
         ...
 
-    def release_in_window(self, pk: str, sk: str) -> None:
+
+class LoginAttemptState(Protocol):
+    """Failed-login counters per account in fixed windows; the store keeps no email address."""
+
+    def acquire_login_attempt(self, email: str, *, limit: int, window_seconds: int, now: float) -> WindowCount:
+        """Atomically take one of ``limit`` slots of the account's current window (a new window starts
+        once it has elapsed); ``granted=False`` (nothing taken) while the window is full."""
+        ...
+
+    def release_login_attempt(self, email: str) -> None:
         """Give one taken slot back (never below zero; nothing when there is no window)."""
         ...
+
+    def clear_login_attempts(self, email: str) -> None:
+        """Forget the account's window."""
+        ...
+
+
+class ComponentStatusState(Protocol):
+    """The health monitor's last recorded status of each component."""
+
+    def component_statuses(self, components: Sequence[str]) -> dict[str, ComponentStatus]:
+        """The recorded statuses among ``components`` (absent: never recorded), in one round trip."""
+        ...
+
+    def save_component_status(self, status: ComponentStatus) -> None: ...
+
+
+class ServiceState(RevocationState, LoginAttemptState, ComponentStatusState, Protocol):
+    """Every capability's records in the one shared table (what the composition root builds once)."""
 
 
 class BreakerStore(Protocol):

@@ -1,217 +1,91 @@
-"""The ServiceStateTable in DynamoDB: small shared state with expiry, seen by every instance.
+"""The ServiceStateTable in DynamoDB: every capability's records, and the one place that keys them.
 
-Key schema: ``pk`` (string, hash) + ``sk`` (string, range); TTL attribute ``expires_at`` (epoch
-seconds). DynamoDB's TTL sweep can lag for a day or more, so reads treat an item past
-``expires_at`` as absent. Reads are strongly consistent: a token revoked on one instance must be
-refused by the next request on any other.
+The item layout is the one deployed tables already hold (reads must keep finding it):
 
-Used for the token denylist and login throttling (auth: slots taken atomically before a password
-is verified), and generic enough for shared circuit breaker and health state.
+* ``RevokedToken``: ``token#<jti>`` / ``revoked``, with ``expires_at``;
+* ``TokensNotBefore``: ``user#<id>`` / ``tokens_not_before``, with ``not_before`` and ``expires_at``;
+* a login window: ``login#<sha256(email)>`` / ``failures``, with ``count``, ``window_started_at`` and
+  ``expires_at``;
+* ``ComponentStatus``: ``health`` / ``<component>``, with ``status`` and ``detail``.
+
+Login windows are keyed by a hash of the email, so the table holds no addresses. Circuit breakers
+live in the same table through their own adapter (:mod:`tradecore.adapters.aws.breaker_store`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
-from decimal import Decimal
-from typing import Any
+from collections.abc import Callable, Sequence
 
-import boto3
-from botocore.exceptions import ClientError
+from tradecore.adapters.aws.state_table import StateTable
+from tradecore.domain.health import HealthStatus
+from tradecore.domain.service_state import ComponentStatus, Revocations, RevokedToken, TokensNotBefore, WindowCount
 
-from tradecore.adapters.aws.dynamodb_errors import translate_dynamodb_errors
-from tradecore.errors import DependencyUnavailableError
-from tradecore.ports import WindowCount
-
-_KEYS = ("pk", "sk")
-_MAX_BATCH_ROUNDS = 5
-_MAX_ACQUIRE_ROUNDS = 5
+_HEALTH = "health"
+_KNOWN_STATUSES = frozenset(status.value for status in HealthStatus)
 
 
-def _to_dynamo(value: Any) -> Any:
-    """boto3 refuses floats: numbers are stored as ``Decimal``."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, dict):
-        return {key: _to_dynamo(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_to_dynamo(item) for item in value]
-    return value
+def _token_key(token_id: str) -> tuple[str, str]:
+    return f"token#{token_id}", "revoked"
 
 
-def _from_dynamo(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {key: _from_dynamo(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo(item) for item in value]
-    return value
+def _user_key(user_id: str) -> tuple[str, str]:
+    return f"user#{user_id}", "tokens_not_before"
 
 
-def _conditional_failed(exc: ClientError) -> bool:
-    return bool(exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+def _login_key(email: str) -> tuple[str, str]:
+    return "login#" + hashlib.sha256(email.encode()).hexdigest(), "failures"
 
 
 class ServiceStateTable:
-    """Put/get with expiry and windowed atomic counters over one DynamoDB table."""
+    """The :class:`~tradecore.ports.ServiceState` ports over one DynamoDB table."""
 
-    def __init__(self, table_name: str, region: str) -> None:
-        self._resource = boto3.resource("dynamodb", region_name=region)
-        self._table = self._resource.Table(table_name)
-        self._table_name = table_name
+    def __init__(self, table_name: str, region: str, *, clock: Callable[[], float] = time.time) -> None:
+        self._table = StateTable(table_name, region, clock=clock)
 
-    def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None:
-        """Write (replace) one item; ``DependencyUnavailableError`` when DynamoDB cannot be reached."""
-        item = {**_to_dynamo(attributes), "pk": pk, "sk": sk}
-        if expires_at is not None:
-            item["expires_at"] = int(expires_at)
-        with translate_dynamodb_errors("service state put"):
-            self._table.put_item(Item=item)
+    # --- token revocation ------------------------------------------------------------------------
 
-    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        """The item's attributes (without keys), or ``None`` when absent or expired."""
-        return self._read(pk, sk, now=time.time())
+    def save_revoked_token(self, record: RevokedToken) -> None:
+        self._table.put(*_token_key(record.token_id), {}, expires_at=record.expires_at)
 
-    def _read(self, pk: str, sk: str, *, now: float) -> dict[str, Any] | None:
-        with translate_dynamodb_errors("service state get"):
-            item = self._table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
-        return _live(item, now)
+    def save_tokens_not_before(self, record: TokensNotBefore) -> None:
+        attributes = {"not_before": record.not_before}
+        self._table.put(*_user_key(record.user_id), attributes, expires_at=record.expires_at)
 
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """The live items among ``keys`` in one round trip (BatchGetItem), keyed by ``(pk, sk)``."""
-        pending: list[dict[str, str]] = [{"pk": pk, "sk": sk} for pk, sk in dict.fromkeys(keys)]
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        now = time.time()
-        for _ in range(_MAX_BATCH_ROUNDS):
-            if not pending:
-                return found
-            request = {self._table_name: {"Keys": pending, "ConsistentRead": True}}
-            with translate_dynamodb_errors("service state batch get"):
-                response = self._resource.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self._table_name, []):
-                live = _live(item, now)
-                if live is not None:
-                    found[(item["pk"], item["sk"])] = live
-            pending = response.get("UnprocessedKeys", {}).get(self._table_name, {}).get("Keys", [])
-        raise DependencyUnavailableError("DynamoDB busy (service state batch get)", dependency="dynamodb")
+    def revocations(self, token_id: str, user_id: str) -> Revocations:
+        """Both records through one BatchGetItem (the denylist is asked on every authenticated request)."""
+        token_key, user_key = _token_key(token_id), _user_key(user_id)
+        found = self._table.get_many([token_key, user_key])
+        token, user = found.get(token_key), found.get(user_key)
+        return Revocations(
+            token=None if token is None else RevokedToken(token_id, int(token.get("expires_at", 0))),
+            user=None
+            if user is None
+            else TokensNotBefore(user_id, float(user["not_before"]), int(user.get("expires_at", 0))),
+        )
 
-    def delete(self, pk: str, sk: str) -> None:
-        with translate_dynamodb_errors("service state delete"):
-            self._table.delete_item(Key={"pk": pk, "sk": sk})
+    # --- login windows ---------------------------------------------------------------------------
 
-    def increment_in_window(self, pk: str, sk: str, *, window_seconds: int, now: float) -> WindowCount:
-        """Atomically add one to the counter of the current window; start a new window once it elapsed.
+    def acquire_login_attempt(self, email: str, *, limit: int, window_seconds: int, now: float) -> WindowCount:
+        return self._table.acquire_in_window(*_login_key(email), limit=limit, window_seconds=window_seconds, now=now)
 
-        Concurrent increments from many instances are all counted (``ADD`` is atomic); when two
-        instances race to start a new window, the loser's increment goes into the winner's.
-        """
-        cutoff = _to_dynamo(float(now) - window_seconds)
-        try:
-            with translate_dynamodb_errors("service state increment"):
-                response = self._table.update_item(
-                    Key={"pk": pk, "sk": sk},
-                    UpdateExpression="ADD #count :one",
-                    ConditionExpression="window_started_at > :cutoff",
-                    ExpressionAttributeNames={"#count": "count"},
-                    ExpressionAttributeValues={":one": 1, ":cutoff": cutoff},
-                    ReturnValues="ALL_NEW",
-                )
-            item = response["Attributes"]
-            return WindowCount(int(item["count"]), float(item["window_started_at"]))
-        except ClientError as exc:
-            if not _conditional_failed(exc):
-                raise
-        return self._start_window(pk, sk, window_seconds=window_seconds, now=now, cutoff=cutoff)
+    def release_login_attempt(self, email: str) -> None:
+        self._table.release_in_window(*_login_key(email))
 
-    def acquire_in_window(self, pk: str, sk: str, *, limit: int, window_seconds: int, now: float) -> WindowCount:
-        """Atomically take one of ``limit`` slots of the current window, or report it full (``granted=False``).
+    def clear_login_attempts(self, email: str) -> None:
+        self._table.delete(*_login_key(email))
 
-        The increment is conditional (``count < limit`` in a live window), so concurrent callers on any
-        number of instances can never take more than ``limit`` slots. Under heavy contention (the
-        window keeps changing under us) it refuses rather than letting an attempt through unchecked.
-        """
-        cutoff = _to_dynamo(float(now) - window_seconds)
-        for _ in range(_MAX_ACQUIRE_ROUNDS):
-            try:
-                with translate_dynamodb_errors("service state acquire"):
-                    response = self._table.update_item(
-                        Key={"pk": pk, "sk": sk},
-                        UpdateExpression="ADD #count :one",
-                        ConditionExpression="window_started_at > :cutoff AND #count < :limit",
-                        ExpressionAttributeNames={"#count": "count"},
-                        ExpressionAttributeValues={":one": 1, ":cutoff": cutoff, ":limit": limit},
-                        ReturnValues="ALL_NEW",
-                    )
-                item = response["Attributes"]
-                return WindowCount(int(item["count"]), float(item["window_started_at"]))
-            except ClientError as exc:
-                if not _conditional_failed(exc):
-                    raise
-            if self._try_start_window(pk, sk, window_seconds=window_seconds, now=now, cutoff=cutoff):
-                return WindowCount(1, float(now))
-            current = self._read(pk, sk, now=now) or {}
-            started, taken = float(current.get("window_started_at", 0)), int(current.get("count", 0))
-            if started > now - window_seconds and taken >= limit:
-                return WindowCount(taken, started, granted=False)
-        return WindowCount(limit, float(now), granted=False)
+    # --- component health ------------------------------------------------------------------------
 
-    def release_in_window(self, pk: str, sk: str) -> None:
-        """Give one slot back (never below zero; nothing when there is no window)."""
-        try:
-            with translate_dynamodb_errors("service state release"):
-                self._table.update_item(
-                    Key={"pk": pk, "sk": sk},
-                    UpdateExpression="ADD #count :minus_one",
-                    ConditionExpression="#count > :zero",
-                    ExpressionAttributeNames={"#count": "count"},
-                    ExpressionAttributeValues={":minus_one": -1, ":zero": 0},
-                )
-        except ClientError as exc:
-            if not _conditional_failed(exc):
-                raise
+    def component_statuses(self, components: Sequence[str]) -> dict[str, ComponentStatus]:
+        found = self._table.get_many([(_HEALTH, component) for component in components])
+        statuses = {}
+        for (_, component), item in found.items():
+            status = item.get("status")
+            if status in _KNOWN_STATUSES:  # anything else reads as never recorded, not as a failed job
+                statuses[component] = ComponentStatus(component, HealthStatus(status), str(item.get("detail", "")))
+        return statuses
 
-    def _try_start_window(self, pk: str, sk: str, *, window_seconds: int, now: float, cutoff: Any) -> bool:
-        """Open a new window holding one slot, unless another instance has a live one (False)."""
-        item = {
-            "pk": pk,
-            "sk": sk,
-            "count": 1,
-            "window_started_at": _to_dynamo(float(now)),
-            "expires_at": int(now) + window_seconds + 1,
-        }
-        try:
-            with translate_dynamodb_errors("service state new window"):
-                self._table.put_item(
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(pk) OR window_started_at <= :cutoff",
-                    ExpressionAttributeValues={":cutoff": cutoff},
-                )
-        except ClientError as exc:
-            if not _conditional_failed(exc):
-                raise
-            return False
-        return True
-
-    def _start_window(self, pk: str, sk: str, *, window_seconds: int, now: float, cutoff: Any) -> WindowCount:
-        if self._try_start_window(pk, sk, window_seconds=window_seconds, now=now, cutoff=cutoff):
-            return WindowCount(1, float(now))
-        # another instance opened the window a moment ago: count this one in it
-        with translate_dynamodb_errors("service state increment"):
-            response = self._table.update_item(
-                Key={"pk": pk, "sk": sk},
-                UpdateExpression="ADD #count :one",
-                ExpressionAttributeNames={"#count": "count"},
-                ExpressionAttributeValues={":one": 1},
-                ReturnValues="ALL_NEW",
-            )
-        attributes = response["Attributes"]
-        return WindowCount(int(attributes["count"]), float(attributes["window_started_at"]))
-
-
-def _live(item: dict[str, Any] | None, now: float) -> dict[str, Any] | None:
-    if item is None:
-        return None
-    expires_at = item.get("expires_at")
-    if expires_at is not None and float(expires_at) <= now:
-        return None
-    return {key: _from_dynamo(value) for key, value in item.items() if key not in _KEYS}
+    def save_component_status(self, status: ComponentStatus) -> None:
+        self._table.put(_HEALTH, status.component, {"status": status.status.value, "detail": status.detail})

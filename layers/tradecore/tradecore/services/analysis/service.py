@@ -21,17 +21,17 @@ from tradecore.domain.analysis_record import AnalysisRecord
 from tradecore.domain.candles import CandleSeries, build_series, check_symbol, check_timeframe
 from tradecore.domain.client_indicators import clean_client_indicators
 from tradecore.domain.indicators import MIN_CANDLES, Indicators, clean, compute_indicators
+from tradecore.domain.realtime import MessageType
 from tradecore.domain.signals import MarketView, Source, Verdict
 from tradecore.errors import DependencyUnavailableError, InvalidInputError
 from tradecore.observability import current_trace_id, logger
-from tradecore.ports import AnalysisStore, Analyzer, Broadcaster
+from tradecore.ports import AnalysisStore, Analyzer, ChannelPublisher
 from tradecore.services.analysis import metrics as analysis_metrics
 from tradecore.services.analysis.cache import LockedTTLCache, SingleFlight
 from tradecore.services.analysis.queue import PendingAnalyses
 
 CandleRows = Sequence[Sequence[float]]  # (open_time ms, open, high, low, close, volume), oldest first
 SIGNALS_CHANNEL = "signals"
-AI_SIGNAL = "ai_signal"
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,11 @@ class AnalysisService:
         llm: Analyzer,
         technical: Analyzer,
         store: AnalysisStore,
-        broadcaster: Broadcaster,
+        publisher: ChannelPublisher,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._policy = policy
-        self._llm, self._technical, self._store, self._broadcaster = llm, technical, store, broadcaster
+        self._llm, self._technical, self._store, self._publisher = llm, technical, store, publisher
         self._clock = clock
         self._analyses: LockedTTLCache[AnalysisRecord] = LockedTTLCache(2048, policy.analysis_ttl_seconds)
         self._indicators: LockedTTLCache[Indicators] = LockedTTLCache(2048, policy.indicator_ttl_seconds)
@@ -210,6 +210,6 @@ class AnalysisService:
         data = record.to_response(record.processing_time_ms)
         data.pop("indicators", None)
         try:
-            self._broadcaster.publish(SIGNALS_CHANNEL, AI_SIGNAL, data)
+            self._publisher.publish(SIGNALS_CHANNEL, MessageType.AI_SIGNAL, data)
         except Exception:  # noqa: BLE001 - broadcasting is best effort; the analysis stands
             logger.exception("broadcasting the analysis failed")

@@ -1,7 +1,9 @@
-"""Fan-out: the broadcaster the platform hands messages to (AI signals, prices, trades, status).
+"""Fan-out over the WebSocket API: publishing to a channel, notifying one user, ending sessions.
 
-Delivery is best effort and never raises into the caller: a failed broadcast must not fail an
-analysis or a trade. Connections that API Gateway reports gone are forgotten on the spot.
+:class:`Fanout` implements all three realtime ports (``ChannelPublisher``, ``UserNotifier``,
+``SessionTerminator``): they share the registry and the ``@connections`` sender. Delivery is best
+effort and never raises into the caller: a failed message must not fail an analysis or a trade.
+Connections that API Gateway reports gone are forgotten on the spot.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ SESSION_RETRY_DELAYS = (0.1, 0.4)
 
 
 class Fanout:
+    """Messages to a channel's subscribers or to one user's connections; revoked sessions ended."""
+
     def __init__(
         self,
         registry: ConnectionRegistry,
@@ -36,16 +40,16 @@ class Fanout:
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
 
-    def publish(self, channel: str, message_type: str, data: dict[str, Any]) -> None:
-        """Send to every subscriber of ``channel`` (never a per-user channel: see ``send_to_user``)."""
+    def publish(self, channel: str, message_type: MessageType, data: dict[str, Any]) -> None:
+        """Send to every subscriber of ``channel`` (never a per-user channel: see :meth:`notify`)."""
         if channel in PER_USER_CHANNELS:
             logger.error("refused to broadcast a per-user channel to everyone", extra={"channel": channel})
             return
-        self._deliver(lambda: self._registry.subscribers(channel), MessageType(message_type), data)
+        self._deliver(lambda: self._registry.subscribers(channel), message_type, data)
 
-    def send_to_user(self, user_id: str, message_type: str, data: dict[str, Any]) -> None:
-        """Send to every open connection of one user (trades, account updates)."""
-        self._deliver(lambda: self._registry.of_user(user_id), MessageType(message_type), data)
+    def notify(self, user_id: str, message_type: MessageType, data: dict[str, Any]) -> None:
+        """Send to every open connection of one user (trades, orders, account updates)."""
+        self._deliver(lambda: self._registry.of_user(user_id), message_type, data)
 
     def end_sessions(self, user_id: str, token_id: str | None = None) -> SessionsEnded:
         """End the user's connections (only those opened with ``token_id`` when given); never raises.
