@@ -1,19 +1,16 @@
-"""Core trading API (``/api/*`` except auth): one FastAPI app, one Lambda per endpoint."""
+"""Core trading API (``/api/*`` except auth): one FastAPI app, one Lambda per endpoint.
+
+Routes live in ``trade.routes`` (one router per area). ``/api/openapi.json`` documents the whole
+core API, auth routes included (see ``trade.routes.openapi``).
+"""
 
 from __future__ import annotations
 
-from fastapi.responses import JSONResponse
-
-from tradecore.http_api import ContainerDep, create_app, lambda_entry
+from trade.routes import ROUTERS, openapi
+from tradecore.http_api import create_app, lambda_entry
 
 app = create_app("trade")
-
-
-@app.get("/api/health", tags=["health"])
-def health(container: ContainerDep) -> JSONResponse:
-    """Own status plus MongoDB, the AI service, the exchange and configuration; 503 only when MongoDB is down."""
-    report = container.core_health.report()
-    return JSONResponse(report.as_dict(), status_code=report.http_status)
-
+for router in (*ROUTERS, openapi.router):
+    app.include_router(router)
 
 handler = lambda_entry(app)

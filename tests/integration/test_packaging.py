@@ -146,3 +146,28 @@ def test_the_probe_cannot_see_development_packages(imports: dict[str, dict[str, 
     command = [sys.executable, "-I", "-S", "-c", _PROBE, allowed, "pytest"]
     result = subprocess.run(command, capture_output=True, text=True, check=False, env={"PATH": os.defpath})
     assert "ModuleNotFoundError" in json.loads(result.stdout.strip().splitlines()[-1])["error"]
+
+
+def test_the_core_openapi_document_builds_where_lambda_runs_it(tmp_path: Path) -> None:
+    # ApiOpenApiFunction (trade.app) imports the auth routers on its first request: they ship in
+    # the same CodeUri (functions/) and, like the document builder, need nothing beyond the layer.
+    allowed = json.dumps([str(_layer_site_packages()), str(LAYER_SOURCE), str(FUNCTIONS_DIR)])
+    probe = (
+        "import json, sys\n"
+        "sys.path[:0] = json.loads(sys.argv[1])\n"
+        "from trade.routes.openapi import core_document\n"
+        "print(json.dumps(sorted(core_document()['paths'])))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe, allowed],
+        cwd=tmp_path,
+        env=_lambda_like_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    paths = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"/api/auth/login", "/api/admin/users/{user_id}", "/api/health"} <= set(paths)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from tradecore import errors
 from tradecore.http_api import create_app
+from tradecore.http_responses import error_responses
 
 app = create_app("test")
 
@@ -105,3 +106,30 @@ def test_a_trace_id_is_generated_when_absent_or_malformed() -> None:
     replaced = client.get("/raise/missing", headers={"X-Request-ID": "bad id\nwith newline"})
     assert replaced.headers["X-Request-ID"] != "bad id\nwith newline"
     assert replaced.json()["error"]["trace_id"] == replaced.headers["X-Request-ID"]
+
+
+def test_the_document_gives_fastapis_own_422_the_envelope_it_really_answers() -> None:
+    # /orders declares no 422: FastAPI would document its own {"detail": [...]} shape, never sent
+    operation = app.openapi()["paths"]["/orders"]["post"]
+
+    assert operation["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
+    assert "HTTPValidationError" not in app.openapi()["components"]["schemas"]
+    assert all("X-Request-ID" in response["headers"] for response in operation["responses"].values())
+
+
+def test_an_app_serves_its_document_only_where_the_gateway_routes_to_it() -> None:
+    documented = TestClient(create_app("documented", openapi_url="/svc/openapi.json"))
+
+    assert documented.get("/svc/openapi.json").json()["info"]["title"] == "tradecore documented"
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert client.get(path).json()["error"]["code"] == "not_found"
+        assert documented.get(path).status_code == 404
+
+
+def test_error_responses_refuse_a_reason_for_a_status_not_listed() -> None:
+    with pytest.raises(ValueError, match="409"):
+        error_responses(401, reasons={409: "taken"})
+    with pytest.raises(KeyError):
+        error_responses(418)

@@ -136,3 +136,17 @@ def test_permission_dependency_returns_the_principal_of_the_token(container: Con
     assert not principal.can(Permission.ADMIN)
     assert principal.owns(user.user_id)
     assert not principal.owns("someone-else")
+
+
+def test_permission_dependency_documents_the_bearer_scheme_not_a_header_parameter(client: TestClient) -> None:
+    document = client.app.openapi()
+
+    assert document["components"]["securitySchemes"]["userToken"] == {
+        **document["components"]["securitySchemes"]["userToken"],
+        "type": "http",
+        "scheme": "bearer",
+    }
+    for path, method in (("/read", "get"), ("/trade", "post"), ("/admin", "get")):
+        operation = document["paths"][path][method]
+        assert operation["security"] == [{"userToken": []}]
+        assert "parameters" not in operation  # the header is the scheme's, not an input to validate (no 422)

@@ -34,6 +34,7 @@ HTTP_ROUTES = {
     (CORE, "GET", "/api/ai/signals"): ("SignalsFunction", "trade.app.handler"),
     (CORE, "GET", "/api/bot/settings"): ("GetBotSettingsFunction", "trade.app.handler"),
     (CORE, "PUT", "/api/bot/settings"): ("PutBotSettingsFunction", "trade.app.handler"),
+    (CORE, "GET", "/api/openapi.json"): ("ApiOpenApiFunction", "trade.app.handler"),
     (CORE, "POST", "/api/auth/register"): ("AuthRegisterFunction", "auth.app.handler"),
     (CORE, "POST", "/api/auth/login"): ("AuthLoginFunction", "auth.app.handler"),
     (CORE, "GET", "/api/auth/me"): ("AuthMeFunction", "auth.app.handler"),
@@ -44,6 +45,7 @@ HTTP_ROUTES = {
     (CORE, "PATCH", "/api/admin/users/{user_id}"): ("AdminUpdateUserFunction", "auth.app.handler"),
     (AI, "POST", "/ai/analyze"): ("AnalyzeFunction", "ai.app.handler"),
     (AI, "GET", "/ai/health"): ("AiHealthFunction", "ai.app.handler"),
+    (AI, "GET", "/ai/openapi.json"): ("AiOpenApiFunction", "ai.app.handler"),
 }
 WEBSOCKET_ROUTE_KEYS = {"$connect", "$disconnect", "$default", "subscribe", "unsubscribe", "ping"}
 SCHEDULES = {

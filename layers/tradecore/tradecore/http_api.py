@@ -88,14 +88,44 @@ def _record_request_metrics(status: int, started: float) -> None:
         metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
 
 
-def create_app(service: str, *, container_factory: Callable[[], Container] = bootstrap) -> FastAPI:
+class PlatformApp(FastAPI):
+    """FastAPI whose OpenAPI document is :func:`tradecore.http_openapi.openapi_document`'s: the
+    error envelope and every status the routes declare, built on the first request for it."""
+
+    def openapi(self) -> dict[str, Any]:
+        if not self.openapi_schema:
+            from tradecore.http_openapi import openapi_document  # only the document's request pays
+
+            self.openapi_schema = openapi_document(
+                title=self.title, version=self.version, description=self.description, routes=self.routes
+            )
+        return self.openapi_schema
+
+
+def create_app(
+    service: str,
+    *,
+    container_factory: Callable[[], Container] = bootstrap,
+    openapi_url: str | None = None,
+    description: str = "",
+) -> FastAPI:
     """A FastAPI app with the platform's error mapping and trace-id middleware.
 
     Settings are validated here, at import (cold start), so a misconfigured function refuses to
-    start with a message naming the variable instead of failing its first request.
+    start with a message naming the variable instead of failing its first request. The app serves
+    its OpenAPI document at ``openapi_url`` only when given one (a path the gateway routes to it);
+    no interactive docs, which no gateway route would reach.
     """
     get_settings()
-    app = FastAPI(title=f"tradecore {service}", version="1.0.0", redirect_slashes=False)
+    app = PlatformApp(
+        title=f"tradecore {service}",
+        version="1.0.0",
+        description=description,
+        redirect_slashes=False,
+        openapi_url=openapi_url,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.container_factory = container_factory
     app.state.container = None
 

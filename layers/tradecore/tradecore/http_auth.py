@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Request, Security
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 
 from tradecore.domain.users import Permission, Principal
 from tradecore.errors import AuthenticationError, ForbiddenError
@@ -36,6 +38,21 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
+class BearerHeader(SecurityBase):
+    """The raw ``Authorization`` header, declared as an HTTP bearer scheme so the OpenAPI document
+    says how to authenticate. It judges nothing: :func:`bearer_token` (or the caller) does."""
+
+    def __init__(self, scheme_name: str, description: str) -> None:
+        self.model = HTTPBearerModel(description=description)
+        self.scheme_name = scheme_name
+
+    async def __call__(self, request: Request) -> str | None:
+        return request.headers.get("Authorization")
+
+
+USER_TOKEN = BearerHeader("userToken", "The access token from /api/auth/login or /api/auth/register")
+
+
 def require(permission: Permission) -> Any:
     """A ``Depends`` that returns the caller's :class:`Principal` when it holds ``permission``."""
 
@@ -43,7 +60,7 @@ def require(permission: Permission) -> Any:
     # (sync dependencies run in a worker thread on a copy of the context)
     async def authenticated(
         container: ContainerDep,
-        authorization: Annotated[str | None, Header()] = None,
+        authorization: Annotated[str | None, Security(USER_TOKEN)],
     ) -> Principal:
         principal: Principal = container.token_service.verify(bearer_token(authorization))
         bind_user(principal.user_id)

@@ -1,0 +1,1 @@
+"""Request and response bodies of the AI API, per area (they are its OpenAPI schemas too)."""
