@@ -17,9 +17,13 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bench.result import Result, median, percentile
 from tradecore.domain.users import Role, User
+
+if TYPE_CHECKING:
+    from tradecore.ports import TokenCodec
 
 SECRET = "bench-jwt-secret-0123456789abcdef0123"  # noqa: S105 - benchmark-only value
 VERIFY_SAMPLES = 20_000
@@ -43,6 +47,13 @@ def _per_call_ms(call: object, samples: int) -> list[float]:
     return timings
 
 
+def _codec() -> TokenCodec:
+    from tradecore.adapters.auth.jwt_codec import JwtTokenCodec
+    from tradecore.services.auth.tokens import REQUIRED_CLAIMS
+
+    return JwtTokenCodec(SECRET, required_claims=REQUIRED_CLAIMS)
+
+
 def _verify_in_memory() -> list[Result]:
     import jwt
 
@@ -50,7 +61,7 @@ def _verify_in_memory() -> list[Result]:
     from tradecore.services.auth.revocation import StateTokenDenylist
     from tradecore.services.auth.tokens import TokenService
 
-    tokens = TokenService(SECRET, StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=86_430))
+    tokens = TokenService(_codec(), StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=86_430))
     token = tokens.issue(_user())
     _per_call_ms(lambda: tokens.verify(token), 500)  # warm up
     # a session's later requests: the token was verified once, expiry and denylist still checked
@@ -97,7 +108,7 @@ def _verify_dynamodb() -> list[Result]:
     try:
         create_service_state_table(table_name="bench-state")
         denylist = StateTokenDenylist(ServiceStateTable("bench-state", "us-east-1"), max_token_lifetime_seconds=86_430)
-        tokens = TokenService(SECRET, denylist)
+        tokens = TokenService(_codec(), denylist)
         token = tokens.issue(_user())
         _per_call_ms(lambda: tokens.verify(token), 20)
         timings = _per_call_ms(lambda: tokens.verify(token), DYNAMO_SAMPLES)
@@ -122,7 +133,7 @@ def _login() -> list[Result]:
 
     state = InMemoryServiceState()
     hasher = Argon2PasswordHasher()
-    tokens = TokenService(SECRET, StateTokenDenylist(state, max_token_lifetime_seconds=86_430))
+    tokens = TokenService(_codec(), StateTokenDenylist(state, max_token_lifetime_seconds=86_430))
     throttle = StateLoginThrottle(state, max_failures=5, window_seconds=900)
     service = AuthService(InMemoryUserStore(), hasher, tokens, throttle)
     service.register("bench@example.com", PASSWORD)

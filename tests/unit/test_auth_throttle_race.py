@@ -21,6 +21,7 @@ from tests.support.auth import (
     auth_container,
     create_service_state_table,
 )
+from tradecore.adapters.auth.jwt_codec import JwtTokenCodec
 from tradecore.adapters.aws.service_state import ServiceStateTable
 from tradecore.config import Settings
 from tradecore.domain.users import Role, User
@@ -28,7 +29,7 @@ from tradecore.errors import AuthenticationError, DependencyUnavailableError, Ra
 from tradecore.services.auth.revocation import StateTokenDenylist
 from tradecore.services.auth.service import AuthService
 from tradecore.services.auth.throttle import StateLoginThrottle
-from tradecore.services.auth.tokens import TokenService
+from tradecore.services.auth.tokens import REQUIRED_CLAIMS, TokenService
 
 TABLE = "unit-throttle-race"
 MAX_FAILURES = 3
@@ -54,7 +55,8 @@ def _instance(users: InMemoryUserStore, hasher: CountingHasher) -> AuthService:
     """One function instance: its own boto3 table handle and services, shared DynamoDB and users."""
     table = ServiceStateTable(TABLE, "us-east-1")
     throttle = StateLoginThrottle(table, max_failures=MAX_FAILURES, window_seconds=900)
-    tokens = TokenService("x" * 32, StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=86_430))
+    codec = JwtTokenCodec("x" * 32, required_claims=REQUIRED_CLAIMS)
+    tokens = TokenService(codec, StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=86_430))
     return AuthService(users, hasher, tokens, throttle)
 
 

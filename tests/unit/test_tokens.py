@@ -16,12 +16,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.auth import FakeClock, InMemoryServiceState
+from tradecore.adapters.auth.jwt_codec import JwtTokenCodec
 from tradecore.domain.users import Role, User
 from tradecore.errors import AuthenticationError, ConfigurationError
 from tradecore.services.auth.revocation import StateTokenDenylist
 from tradecore.services.auth.tokens import REQUIRED_CLAIMS, TokenService
 
 DAY = 24 * 3600
+CODEC = JwtTokenCodec(TEST_JWT_SECRET, required_claims=REQUIRED_CLAIMS)
 
 
 def _user(role: Role = Role.TRADER) -> User:
@@ -41,7 +43,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def tokens(clock: FakeClock) -> TokenService:
     denylist = StateTokenDenylist(InMemoryServiceState(clock), max_token_lifetime_seconds=DAY + 30)
-    return TokenService(TEST_JWT_SECRET, denylist, clock=clock)
+    return TokenService(CODEC, denylist, clock=clock)
 
 
 def _b64(data: bytes) -> str:
@@ -198,13 +200,15 @@ def test_tokens_revoke_all_before_spares_tokens_issued_after_even_in_the_same_se
 def test_tokens_revocation_entries_expire_with_the_tokens(clock: FakeClock) -> None:
     state = InMemoryServiceState(clock)
     denylist = StateTokenDenylist(state, max_token_lifetime_seconds=DAY + 30)
-    tokens = TokenService(TEST_JWT_SECRET, denylist, clock=clock)
+    tokens = TokenService(CODEC, denylist, clock=clock)
     principal = tokens.verify(tokens.issue(_user()))
     tokens.revoke(principal)
     tokens.revoke_all_before("u-1", clock())
 
-    assert all(item["expires_at"] <= clock() + DAY + 32 for item in state.items.values())
-    assert all(item["expires_at"] >= principal.expires_at for item in state.items.values())
+    records = [*state.revoked_tokens.values(), *state.tokens_not_before.values()]
+    assert len(records) == 2
+    assert all(record.expires_at <= clock() + DAY + 32 for record in records)
+    assert all(record.expires_at >= principal.expires_at for record in records)
 
 
 @pytest.mark.parametrize("when", [1_000_000_000.0, 4_102_444_800.0], ids=["2001", "2100"])
@@ -212,7 +216,7 @@ def test_tokens_every_time_rule_reads_the_injected_clock(when: float) -> None:
     # GIVEN a service whose clock is decades away from the real one
     clock = FakeClock(when)
     denylist = StateTokenDenylist(InMemoryServiceState(clock), max_token_lifetime_seconds=DAY + 30)
-    tokens = TokenService(TEST_JWT_SECRET, denylist, clock=clock)
+    tokens = TokenService(CODEC, denylist, clock=clock)
     token = tokens.issue(_user())
 
     # THEN validity follows that clock alone: valid now, valid within the leeway, expired after it
@@ -247,4 +251,7 @@ def test_tokens_a_revoked_token_stays_revoked_through_the_leeway(tokens: TokenSe
 @pytest.mark.parametrize("secret", [None, "", "short-secret"])
 def test_tokens_refuse_to_start_with_a_missing_or_short_secret(secret: str | None) -> None:
     with pytest.raises(ConfigurationError, match="JWT_SECRET"):
-        TokenService(secret, StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=DAY))
+        TokenService(
+            JwtTokenCodec(secret, required_claims=REQUIRED_CLAIMS),
+            StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=DAY),
+        )

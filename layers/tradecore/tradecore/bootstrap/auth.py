@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 from tradecore.bootstrap.core import CoreWiring
 
 if TYPE_CHECKING:
-    from tradecore.ports import LoginThrottle, PasswordHasher, SessionTerminator, TokenDenylist, UserStore
+    from tradecore.ports import (
+        LoginThrottle,
+        PasswordHasher,
+        SessionTerminator,
+        TokenCodec,
+        TokenDenylist,
+        UserStore,
+    )
     from tradecore.services.auth.service import AuthService
     from tradecore.services.auth.tokens import TokenService
 
@@ -31,15 +38,24 @@ class AuthWiring(CoreWiring):
         return StateTokenDenylist(self.service_state, max_token_lifetime_seconds=lifetime)
 
     @cached_property
+    def token_codec(self) -> TokenCodec:
+        """HS256 JWTs keyed with JWT_SECRET (``ConfigurationError`` when it is missing or short)."""
+        from tradecore.adapters.auth.jwt_codec import JwtTokenCodec
+        from tradecore.services.auth.tokens import REQUIRED_CLAIMS
+
+        secret = self.settings.jwt_secret.get_secret_value() if self.settings.jwt_secret else None
+        return JwtTokenCodec(secret, required_claims=REQUIRED_CLAIMS)
+
+    @cached_property
     def token_service(self) -> TokenService:
         from tradecore.services.auth.tokens import TokenService
 
-        secret = self.settings.jwt_secret.get_secret_value() if self.settings.jwt_secret else None
         return TokenService(
-            secret,
+            self.token_codec,
             self.token_denylist,
             expiry_hours=self.settings.jwt_expiry_hours,
             leeway_seconds=self.settings.jwt_leeway_seconds,
+            clock=self.clock,
             # with a WebSocket API, revoking a token also closes the connections it opened
             sessions=self.session_terminator,
         )
@@ -64,6 +80,7 @@ class AuthWiring(CoreWiring):
             self.service_state,
             max_failures=self.settings.login_max_failures,
             window_seconds=self.settings.login_window_seconds,
+            clock=self.clock,
         )
 
     @cached_property
@@ -78,4 +95,5 @@ class AuthWiring(CoreWiring):
             self.login_throttle,
             registration_open=self.settings.registration_mode is RegistrationMode.OPEN,
             bootstrap_admin_email=self.settings.bootstrap_admin_email,
+            clock=self.clock,
         )

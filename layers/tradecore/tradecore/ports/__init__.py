@@ -4,28 +4,46 @@ Services import only these Protocols (and domain types), never an adapter or a v
 """
 
 from tradecore.ports.analysis import AnalysisStore, Analyzer
-from tradecore.ports.auth import LoginThrottle, PasswordHasher, TokenDenylist, TokenVerifier, UserStore
+from tradecore.ports.auth import LoginThrottle, PasswordHasher, TokenCodec, TokenDenylist, TokenVerifier, UserStore
 from tradecore.ports.exchange import Exchange
 from tradecore.ports.health import HealthProbe, SchemaInfo
-from tradecore.ports.realtime import Broadcaster, ConnectionRegistry, MessageSender, SessionTerminator
-from tradecore.ports.state import BreakerStore, ServiceState, WindowCount
+from tradecore.ports.realtime import (
+    ChannelPublisher,
+    ConnectionRegistry,
+    MessageSender,
+    SessionTerminator,
+    UserNotifier,
+)
+from tradecore.ports.state import (
+    BreakerStore,
+    ComponentStatusState,
+    LoginAttemptState,
+    RevocationState,
+    ServiceState,
+    WindowCount,
+)
 
 __all__ = [
     "AnalysisStore",
     "Analyzer",
     "BreakerStore",
-    "Broadcaster",
+    "ChannelPublisher",
+    "ComponentStatusState",
     "ConnectionRegistry",
     "Exchange",
     "HealthProbe",
+    "LoginAttemptState",
     "LoginThrottle",
     "MessageSender",
     "PasswordHasher",
+    "RevocationState",
     "SchemaInfo",
     "ServiceState",
     "SessionTerminator",
+    "TokenCodec",
     "TokenDenylist",
     "TokenVerifier",
+    "UserNotifier",
     "UserStore",
     "WindowCount",
 ]

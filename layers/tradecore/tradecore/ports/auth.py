@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -11,6 +12,18 @@ from tradecore.domain.users import Principal, User
 class TokenVerifier(Protocol):
     def verify(self, token: str) -> Principal:
         """The token's principal; ``AuthenticationError`` if missing, expired, tampered or revoked."""
+        ...
+
+
+class TokenCodec(Protocol):
+    """Signs claims into a token and reads them back; the token rules (lifetimes, revocation) stay
+    with the service, so the signing library stays behind the adapter boundary."""
+
+    def encode(self, claims: Mapping[str, object]) -> str: ...
+    def decode(self, token: str) -> dict[str, object]:
+        """The claims of a token signed with our key and algorithm that carries every required claim;
+        ``AuthenticationError`` for any other. Times (``exp``, ``iat``) are not judged: the caller
+        checks them on its injected clock."""
         ...
 
 

@@ -1,15 +1,15 @@
-"""Access tokens: HS256 JWTs carrying ``sub``, ``role``, ``iat``, ``exp`` (24 h) and ``jti``.
+"""Access tokens: signed tokens carrying ``sub``, ``role``, ``iat``, ``exp`` (24 h) and ``jti``.
 
-Verification pins the algorithm (``algorithms=["HS256"]``), so ``alg: none`` and algorithm
-confusion (an RS256/HS384 header, a public key used as an HMAC secret) are refused by PyJWT
-before any claim is read. Every claim is required. Verification needs only the secret and the
-denylist (service-state table), never MongoDB: issued tokens keep working while MongoDB is down.
+Signing and checking go through the :class:`~tradecore.ports.TokenCodec` port (HS256 JWTs, PyJWT,
+in ``adapters/auth/jwt_codec.py``): it refuses any token not signed with our key and algorithm or
+missing a claim of :data:`REQUIRED_CLAIMS`. Verification needs only the codec and the denylist
+(service-state table), never MongoDB: issued tokens keep working while MongoDB is down.
 
 ``iat`` carries milliseconds: a password change revokes every token issued *before* it, and a
 token issued right after it in the same second must stay valid.
 
-Every time rule reads the one injected clock: PyJWT checks signature, algorithm and the presence
-of every claim, but its own ``exp``/``iat``/``nbf`` checks read the real clock, so they are off and
+Every time rule reads the one injected clock: the codec checks signature, algorithm and the
+presence of every claim but no time (a JWT library's ``exp``/``iat`` checks read the real clock);
 :meth:`TokenService._check_times` applies ``exp`` and ``iat`` (with the leeway) on every request.
 
 A token whose signature and claims were verified once is remembered (keyed by the exact token
@@ -26,25 +26,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import jwt
 from cachetools import LRUCache
 
 from tradecore.domain.users import Principal, Role, User
-from tradecore.errors import AuthenticationError, ConfigurationError
-from tradecore.ports import SessionTerminator, TokenDenylist
+from tradecore.errors import AuthenticationError
+from tradecore.ports import SessionTerminator, TokenCodec, TokenDenylist
 
-ALGORITHM = "HS256"
+# every access token carries these; the codec refuses a token without one of them
 REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti")
-MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least 256 bits
 SECONDS_PER_HOUR = 3600
 VERIFIED_CACHE_SIZE = 4096
-# PyJWT's time checks read the real clock; ours read the injected one (see _check_times)
-_DECODE_OPTIONS: jwt.types.Options = {
-    "require": list(REQUIRED_CLAIMS),
-    "verify_exp": False,
-    "verify_iat": False,
-    "verify_nbf": False,
-}
 
 
 @dataclass(frozen=True)
@@ -58,7 +49,7 @@ class TokenService:
 
     def __init__(
         self,
-        secret: str | None,
+        codec: TokenCodec,
         denylist: TokenDenylist,
         *,
         expiry_hours: int = 24,
@@ -66,9 +57,7 @@ class TokenService:
         clock: Callable[[], float] = time.time,
         sessions: SessionTerminator | None = None,
     ) -> None:
-        if not secret or len(secret.encode()) < MIN_SECRET_BYTES:
-            raise ConfigurationError(f"JWT_SECRET must be set and at least {MIN_SECRET_BYTES} bytes long")
-        self._secret = secret
+        self._codec = codec  # it holds the signing key (JWT_SECRET, checked when the codec is made)
         self._denylist = denylist
         self._sessions = sessions
         self._verified: LRUCache[str, Principal] = LRUCache(maxsize=VERIFIED_CACHE_SIZE)
@@ -91,14 +80,14 @@ class TokenService:
             issued_at=issued_at,
             expires_at=int(now) + self.lifetime_seconds,
         )
-        claims = {
+        claims: dict[str, object] = {
             "sub": principal.user_id,
             "role": principal.role.value,
             "iat": principal.issued_at,
             "exp": principal.expires_at,
             "jti": principal.token_id,
         }
-        return IssuedToken(jwt.encode(claims, self._secret, algorithm=ALGORITHM), principal)
+        return IssuedToken(self._codec.encode(claims), principal)
 
     def verify(self, token: str | None) -> Principal:
         """The principal of a valid token.
@@ -129,13 +118,9 @@ class TokenService:
             raise AuthenticationError("The token is not valid yet")
 
     def _decode(self, token: str) -> Principal:
-        """Signature, algorithm and the presence of every claim, checked by PyJWT; the principal
+        """Signature, algorithm and the presence of every claim, checked by the codec; the principal
         they describe. Times are checked by :meth:`_check_times`, on our clock."""
-        try:
-            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM], options=_DECODE_OPTIONS)
-        except jwt.InvalidTokenError:
-            raise AuthenticationError("The token is not valid") from None
-        return _principal(claims)
+        return _principal(self._codec.decode(token))
 
     def revoke(self, principal: Principal) -> None:
         """Revoke one token for as long as verification could still accept it (expiry + leeway)."""
@@ -157,13 +142,14 @@ def _millis(epoch_seconds: float) -> float:
 
 
 def _principal(claims: dict[str, object]) -> Principal:
-    sub, role, jti = claims["sub"], claims["role"], claims["jti"]
+    """The principal the claims describe; ``AuthenticationError`` for a claim missing or of the wrong type."""
+    sub, role, jti = claims.get("sub"), claims.get("role"), claims.get("jti")
     if not (isinstance(sub, str) and sub and isinstance(jti, str) and jti):
         raise AuthenticationError("The token is not valid")
     try:
         parsed_role = Role(str(role))
-        issued_at = float(claims["iat"])  # type: ignore[arg-type]
-        expires_at = int(claims["exp"])  # type: ignore[call-overload]
+        issued_at = float(claims.get("iat"))  # type: ignore[arg-type]
+        expires_at = int(claims.get("exp"))  # type: ignore[call-overload]
     except (ValueError, TypeError):
         raise AuthenticationError("The token is not valid") from None
     return Principal(user_id=sub, role=parsed_role, token_id=jti, issued_at=issued_at, expires_at=expires_at)
