@@ -10,68 +10,68 @@ import hashlib
 import hmac
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from tradecore.bootstrap import Container, bootstrap
 from tradecore.config import Settings
+from tradecore.domain.service_state import ComponentStatus, Revocations, RevokedToken, TokensNotBefore
 from tradecore.domain.users import Role, User
 from tradecore.errors import ConflictError, NotFoundError
-from tradecore.ports import WindowCount
-from tradecore.services.auth.revocation import StateTokenDenylist
-from tradecore.services.auth.service import AuthService
-from tradecore.services.auth.throttle import StateLoginThrottle
-from tradecore.services.auth.tokens import TokenService
+from tradecore.ports import PasswordHasher, SessionTerminator, UserStore, WindowCount
 
 
 class InMemoryServiceState:
-    """The ServiceState port in a dict, honouring ``expires_at`` against ``clock``."""
+    """The ServiceState ports (revocations, login windows, component statuses) as typed records in
+    dicts, honouring ``expires_at`` against ``clock``."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.revoked_tokens: dict[str, RevokedToken] = {}
+        self.tokens_not_before: dict[str, TokensNotBefore] = {}
+        self.login_windows: dict[str, WindowCount] = {}  # by email (the real table keys a hash of it)
+        self.statuses: dict[str, ComponentStatus] = {}
         self.clock = clock
         self._lock = threading.Lock()  # the real table's conditional updates are atomic
 
-    def put(self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None) -> None:
-        self.items[(pk, sk)] = {**attributes, **({"expires_at": expires_at} if expires_at is not None else {})}
+    def save_revoked_token(self, record: RevokedToken) -> None:
+        self.revoked_tokens[record.token_id] = record
 
-    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        item = self.items.get((pk, sk))
-        if item is None or ("expires_at" in item and item["expires_at"] <= self.clock()):
-            return None
-        return dict(item)
+    def save_tokens_not_before(self, record: TokensNotBefore) -> None:
+        self.tokens_not_before[record.user_id] = record
 
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        return {key: item for key in keys if (item := self.get(*key)) is not None}
+    def revocations(self, token_id: str, user_id: str) -> Revocations:
+        token, user = self.revoked_tokens.get(token_id), self.tokens_not_before.get(user_id)
+        now = self.clock()
+        return Revocations(
+            token=token if token is not None and token.expires_at > now else None,
+            user=user if user is not None and user.expires_at > now else None,
+        )
 
-    def delete(self, pk: str, sk: str) -> None:
-        self.items.pop((pk, sk), None)
-
-    def increment_in_window(self, pk: str, sk: str, *, window_seconds: int, now: float) -> WindowCount:
-        item = self.get(pk, sk)
-        if item is None or item["window_started_at"] <= now - window_seconds:
-            item = {"count": 0, "window_started_at": now, "expires_at": int(now) + window_seconds + 1}
-        item["count"] += 1
-        self.items[(pk, sk)] = item
-        return WindowCount(item["count"], item["window_started_at"])
-
-    def acquire_in_window(self, pk: str, sk: str, *, limit: int, window_seconds: int, now: float) -> WindowCount:
+    def acquire_login_attempt(self, email: str, *, limit: int, window_seconds: int, now: float) -> WindowCount:
         with self._lock:
-            item = self.get(pk, sk)
-            if item is None or item["window_started_at"] <= now - window_seconds:
-                item = {"count": 0, "window_started_at": now, "expires_at": int(now) + window_seconds + 1}
-            if item["count"] >= limit:
-                return WindowCount(item["count"], item["window_started_at"], granted=False)
-            item["count"] += 1
-            self.items[(pk, sk)] = item
-            return WindowCount(item["count"], item["window_started_at"])
+            window = self.login_windows.get(email)
+            if window is None or window.window_started_at <= now - window_seconds:
+                window = WindowCount(0, now)
+            if window.count >= limit:
+                return WindowCount(window.count, window.window_started_at, granted=False)
+            self.login_windows[email] = WindowCount(window.count + 1, window.window_started_at)
+            return self.login_windows[email]
 
-    def release_in_window(self, pk: str, sk: str) -> None:
+    def release_login_attempt(self, email: str) -> None:
         with self._lock:
-            item = self.items.get((pk, sk))
-            if item is not None and item.get("count", 0) > 0:
-                item["count"] -= 1
+            window = self.login_windows.get(email)
+            if window is not None and window.count > 0:
+                self.login_windows[email] = WindowCount(window.count - 1, window.window_started_at)
+
+    def clear_login_attempts(self, email: str) -> None:
+        self.login_windows.pop(email, None)
+
+    def component_statuses(self, components: Sequence[str]) -> dict[str, ComponentStatus]:
+        return {name: self.statuses[name] for name in components if name in self.statuses}
+
+    def save_component_status(self, status: ComponentStatus) -> None:
+        self.statuses[status.component] = status
 
 
 class InMemoryUserStore:
@@ -190,57 +190,31 @@ def auth_container(
     settings: Settings,
     *,
     clock: Callable[[], float] = time.time,
-    state: Any = None,
-    users: Any = None,
-    hasher: Any = None,
-    sessions: Any = None,
+    users: UserStore | None = None,
+    hasher: PasswordHasher | None = None,
+    sessions: SessionTerminator | None = None,
     **overrides: Any,
 ) -> Container:
-    """A container whose auth pieces are wired on in-memory fakes (or the given adapters)."""
-    state = state if state is not None else InMemoryServiceState(clock)
-    users = users if users is not None else InMemoryUserStore()
-    hasher = hasher or FastPasswordHasher()
-    lifetime = settings.jwt_expiry_hours * 3600 + settings.jwt_leeway_seconds
-    denylist = StateTokenDenylist(state, max_token_lifetime_seconds=lifetime)
-    assert settings.jwt_secret is not None
-    tokens = TokenService(
-        settings.jwt_secret.get_secret_value(),
-        denylist,
-        expiry_hours=settings.jwt_expiry_hours,
-        leeway_seconds=settings.jwt_leeway_seconds,
-        clock=clock,
-        sessions=sessions,
-    )
-    throttle = StateLoginThrottle(
-        state, max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds, clock=clock
-    )
-    service = AuthService(
-        users,
-        hasher,
-        tokens,
-        throttle,
-        registration_open=settings.registration_mode.value == "open",
-        bootstrap_admin_email=settings.bootstrap_admin_email,
-        clock=clock,
-    )
-    parts = {
-        "service_state": state,
-        "token_denylist": denylist,
-        "token_service": tokens,
-        "user_store": users,
-        "password_hasher": hasher,
-        "login_throttle": throttle,
-        "auth_service": service,
+    """The real container with its auth leaves on in-memory fakes (or the given ones): the clock,
+    the service-state table, the user store, the password hasher and, when given, the session
+    terminator. Tokens, throttle and auth service are the container's own wiring on top of them."""
+    leaves: dict[str, Any] = {
+        "clock": clock,
+        "service_state": InMemoryServiceState(clock),
+        "user_store": users if users is not None else InMemoryUserStore(),
+        "password_hasher": hasher if hasher is not None else FastPasswordHasher(),
     }
-    return bootstrap(settings, **{**parts, **overrides})
+    if sessions is not None:
+        leaves["session_terminator"] = sessions
+    return bootstrap(settings, **{**leaves, **overrides})
 
 
 DEFAULT_PASSWORD = "correct horse battery"
 
 
 def add_user(container: Container, role: Role, email: str | None = None, password: str = DEFAULT_PASSWORD) -> User:
-    """Store a user with ``role`` directly (bypassing registration rules)."""
-    now = datetime.now(UTC)
+    """Store a user with ``role`` directly (bypassing registration rules), stamped on the container's clock."""
+    now = datetime.fromtimestamp(container.clock(), UTC)
     number = container.user_store.count() + 1
     user = User(
         user_id=f"{role.value}-{number}",

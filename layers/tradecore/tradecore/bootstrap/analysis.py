@@ -10,7 +10,7 @@ from tradecore.bootstrap.core import CoreWiring
 if TYPE_CHECKING:
     from tradecore.adapters.openai.analyzer import OpenAIAnalyzer
     from tradecore.domain.signals import TechnicalAnalyzer
-    from tradecore.ports import AnalysisStore, Broadcaster
+    from tradecore.ports import AnalysisStore, ChannelPublisher
     from tradecore.services.analysis.service import AnalysisService
 
 
@@ -18,7 +18,7 @@ class AnalysisWiring(CoreWiring):
     if TYPE_CHECKING:  # provided by RealtimeWiring
 
         @property
-        def broadcaster(self) -> Broadcaster: ...
+        def channel_publisher(self) -> ChannelPublisher: ...
 
     @cached_property
     def llm_analyzer(self) -> OpenAIAnalyzer:
@@ -57,5 +57,6 @@ class AnalysisWiring(CoreWiring):
             llm=self.llm_analyzer,
             technical=self.technical_analyzer,
             store=self.analysis_store,
-            broadcaster=self.broadcaster,
+            clock=self.clock,
+            publisher=self.channel_publisher,
         )
