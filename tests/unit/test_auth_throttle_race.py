@@ -15,21 +15,16 @@ import pytest
 from tests.support.auth import (
     DEFAULT_PASSWORD,
     FastPasswordHasher,
-    InMemoryServiceState,
     InMemoryUserStore,
     add_user,
     auth_container,
     create_service_state_table,
 )
-from tradecore.adapters.auth.jwt_codec import JwtTokenCodec
-from tradecore.adapters.aws.service_state import ServiceStateTable
+from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
 from tradecore.domain.users import Role, User
 from tradecore.errors import AuthenticationError, DependencyUnavailableError, RateLimitedError
-from tradecore.services.auth.revocation import StateTokenDenylist
 from tradecore.services.auth.service import AuthService
-from tradecore.services.auth.throttle import StateLoginThrottle
-from tradecore.services.auth.tokens import REQUIRED_CLAIMS, TokenService
 
 TABLE = "unit-throttle-race"
 MAX_FAILURES = 3
@@ -51,13 +46,10 @@ class CountingHasher(FastPasswordHasher):
         return super().verify(password_hash, password)
 
 
-def _instance(users: InMemoryUserStore, hasher: CountingHasher) -> AuthService:
-    """One function instance: its own boto3 table handle and services, shared DynamoDB and users."""
-    table = ServiceStateTable(TABLE, "us-east-1")
-    throttle = StateLoginThrottle(table, max_failures=MAX_FAILURES, window_seconds=900)
-    codec = JwtTokenCodec("x" * 32, required_claims=REQUIRED_CLAIMS)
-    tokens = TokenService(codec, StateTokenDenylist(InMemoryServiceState(), max_token_lifetime_seconds=86_430))
-    return AuthService(users, hasher, tokens, throttle)
+def _instance(settings: Settings, users: InMemoryUserStore, hasher: CountingHasher) -> AuthService:
+    """One function instance: its own container (boto3 table handle and services) as bootstrap wires
+    it, on the shared DynamoDB table and the shared users."""
+    return bootstrap(settings, user_store=users, password_hasher=hasher).auth_service
 
 
 @pytest.fixture
@@ -77,7 +69,9 @@ def serialised_moto(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(DynamoDBBackend, name, serialised)
 
 
-def test_concurrent_wrong_passwords_get_at_most_max_failures_verifications(serialised_moto: None) -> None:
+def test_concurrent_wrong_passwords_get_at_most_max_failures_verifications(
+    serialised_moto: None, make_settings: Callable[..., Settings]
+) -> None:
     # GIVEN one account and GUESSES instances ready to try a wrong password at the same moment
     create_service_state_table(table_name=TABLE)
     hasher, users = CountingHasher(), InMemoryUserStore()
@@ -93,7 +87,8 @@ def test_concurrent_wrong_passwords_get_at_most_max_failures_verifications(seria
             updated_at=now,
         )
     )
-    instances = [_instance(users, hasher) for _ in range(GUESSES)]
+    settings = make_settings(service_state_table=TABLE, login_max_failures=MAX_FAILURES, login_window_seconds=900)
+    instances = [_instance(settings, users, hasher) for _ in range(GUESSES)]
     start = threading.Barrier(GUESSES)
 
     def guess(service: AuthService) -> tuple[int, int | None]:
