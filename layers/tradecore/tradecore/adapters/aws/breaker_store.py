@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from tradecore.adapters.aws.dynamodb_errors import translate_dynamodb_errors
+from tradecore.adapters.aws.dynamodb_errors import conditional_check_failed, translate_dynamodb_errors
 from tradecore.domain.breaker import BreakerPhase, BreakerState
 
 _SK = "state"
@@ -55,7 +55,7 @@ class DynamoBreakerStore:
                     ExpressionAttributeValues={":expected": expected_version},
                 )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if conditional_check_failed(exc):
                 return False
             raise
         return True

@@ -17,6 +17,7 @@ import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tradecore.adapters.aws.dynamodb_errors import conditional_check_failed
 from tradecore.adapters.aws.dynamodb_errors import translate_dynamodb_errors as _dynamodb
 from tradecore.domain.realtime import Connection, MessageType, Subscriptions, envelope
 from tradecore.domain.users import Role
@@ -83,7 +84,7 @@ class DynamoConnectionRegistry:
                     ExpressionAttributeValues={":c": channels, ":next": expected_version + 1},
                 )
             except ClientError as exc:
-                if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                if conditional_check_failed(exc):
                     raise ConflictError("subscriptions changed meanwhile, or the connection is gone") from exc
                 raise
 

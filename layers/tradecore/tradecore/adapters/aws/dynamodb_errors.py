@@ -31,3 +31,8 @@ def translate_dynamodb_errors(operation: str) -> Iterator[None]:
         if exc.response.get("Error", {}).get("Code") in TEMPORARY_CODES:
             raise DependencyUnavailableError(f"DynamoDB busy ({operation})", dependency="dynamodb") from exc
         raise
+
+
+def conditional_check_failed(exc: ClientError) -> bool:
+    """The write's condition did not hold (another writer came first, or the item is gone)."""
+    return bool(exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from tradecore.adapters.aws.dynamodb_errors import translate_dynamodb_errors
+from tradecore.adapters.aws.dynamodb_errors import conditional_check_failed, translate_dynamodb_errors
 from tradecore.domain.service_state import WindowCount
 from tradecore.errors import DependencyUnavailableError
 
@@ -47,10 +47,6 @@ def _from_dynamo(value: Any) -> Any:
     if isinstance(value, list):
         return [_from_dynamo(item) for item in value]
     return value
-
-
-def _conditional_failed(exc: ClientError) -> bool:
-    return bool(exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
 
 
 class StateTable:
@@ -121,7 +117,7 @@ class StateTable:
             item = response["Attributes"]
             return WindowCount(int(item["count"]), float(item["window_started_at"]))
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not conditional_check_failed(exc):
                 raise
         return self._start_window(pk, sk, window_seconds=window_seconds, now=now, cutoff=cutoff)
 
@@ -147,7 +143,7 @@ class StateTable:
                 item = response["Attributes"]
                 return WindowCount(int(item["count"]), float(item["window_started_at"]))
             except ClientError as exc:
-                if not _conditional_failed(exc):
+                if not conditional_check_failed(exc):
                     raise
             if self._try_start_window(pk, sk, window_seconds=window_seconds, now=now, cutoff=cutoff):
                 return WindowCount(1, float(now))
@@ -169,7 +165,7 @@ class StateTable:
                     ExpressionAttributeValues={":minus_one": -1, ":zero": 0},
                 )
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not conditional_check_failed(exc):
                 raise
 
     def _try_start_window(self, pk: str, sk: str, *, window_seconds: int, now: float, cutoff: Any) -> bool:
@@ -189,7 +185,7 @@ class StateTable:
                     ExpressionAttributeValues={":cutoff": cutoff},
                 )
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not conditional_check_failed(exc):
                 raise
             return False
         return True
