@@ -2,7 +2,7 @@
 
 Everything is built lazily on first use and cached on the container, which a Lambda container
 keeps across invocations. The wiring is one module per capability (``core``, ``auth``,
-``realtime``, ``analysis``, ``exchange``, ``health``), each a mixin of :class:`Container`. Tests
+``accounts``, ``realtime``, ``analysis``, ``exchange``, ``health``), each a mixin of :class:`Container`. Tests
 override leaves by provider name, and everything built on them uses the replacements::
 
     container = bootstrap(settings, clock=FakeClock(), exchange=FakeExchange())
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tradecore.bootstrap.accounts import AccountsWiring
 from tradecore.bootstrap.analysis import AnalysisWiring
 from tradecore.bootstrap.auth import AuthWiring
 from tradecore.bootstrap.core import CoreWiring
@@ -24,7 +25,7 @@ from tradecore.observability import configure_logging, register_secrets
 __all__ = ["CRITICAL_COMPONENTS", "Container", "ContainerSlot", "bootstrap", "resolve_settings"]
 
 
-class Container(AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring):
+class Container(AccountsWiring, AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring):
     """Lazily built adapters and services for one process."""
 
 

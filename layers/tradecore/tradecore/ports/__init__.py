@@ -3,6 +3,7 @@
 Services import only these Protocols (and domain types), never an adapter or a vendor SDK.
 """
 
+from tradecore.ports.accounts import AccountCache, ConnectionStore, ExchangeDirectory, PaperAccounts, SecretCipher
 from tradecore.ports.analysis import AnalysisStore, Analyzer
 from tradecore.ports.auth import LoginThrottle, PasswordHasher, TokenCodec, TokenDenylist, TokenVerifier, UserStore
 from tradecore.ports.exchange import Exchange
@@ -24,20 +25,25 @@ from tradecore.ports.state import (
 )
 
 __all__ = [
+    "AccountCache",
     "AnalysisStore",
     "Analyzer",
     "BreakerStore",
     "ChannelPublisher",
     "ComponentStatusState",
     "ConnectionRegistry",
+    "ConnectionStore",
     "Exchange",
+    "ExchangeDirectory",
     "HealthProbe",
     "LoginAttemptState",
     "LoginThrottle",
     "MessageSender",
+    "PaperAccounts",
     "PasswordHasher",
     "RevocationState",
     "SchemaInfo",
+    "SecretCipher",
     "ServiceState",
     "SessionTerminator",
     "TokenCodec",
