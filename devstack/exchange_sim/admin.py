@@ -29,13 +29,15 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 @routes.post("/sim/accounts")
 async def create_account(request: web.Request) -> web.Response:
-    """``{api_key?, api_secret?, balances?: {"USDT": "10000"}, maker_rate?, taker_rate?}`` → the keys."""
+    """``{api_key?, api_secret?, balances?: {"USDT": "10000"}, maker_rate?, taker_rate?,
+    withdrawals_enabled?, ip_restricted?}`` → the keys (and the balances)."""
     sim = request.app[SIM]
     body = await _body(request)
     account = sim.create_account(body.get("api_key"), body.get("api_secret"), body.get("balances"))
     for name in ("maker_rate", "taker_rate"):
         if name in body:
             setattr(account, name, type(account.maker_rate)(str(body[name])))
+    _set_restrictions(account, body)
     return json_response({"apiKey": account.api_key, "secretKey": account.secret, "balances": _balances(account)})
 
 
@@ -50,6 +52,25 @@ async def get_account(request: web.Request) -> web.Response:
     if account is None:
         raise web.HTTPNotFound(text="no such account")
     return json_response({"balances": _balances(account), "value_usdt": str(sim.account_value(account))})
+
+
+def _set_restrictions(account: Any, body: dict[str, Any]) -> None:
+    for name in ("withdrawals_enabled", "ip_restricted"):
+        if name in body:
+            setattr(account, name, bool(body[name]))
+
+
+@routes.post("/sim/accounts/{api_key}/permissions")
+async def set_permissions(request: web.Request) -> web.Response:
+    """``{withdrawals_enabled?, ip_restricted?}``: what ``/sapi/v1/account/apiRestrictions`` says of
+    the key from now on (absent fields stay as they are)."""
+    sim = request.app[SIM]
+    account = sim.accounts.get(request.match_info["api_key"])
+    if account is None:
+        raise web.HTTPNotFound(text="no such account")
+    _set_restrictions(account, await _body(request))
+    sim.dirty = True
+    return json_response({"withdrawals_enabled": account.withdrawals_enabled, "ip_restricted": account.ip_restricted})
 
 
 @routes.get("/sim/faults")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from devstack.exchange_sim import admin, rest_lists, rest_public, rest_trading
+from devstack.exchange_sim import admin, rest_lists, rest_public, rest_trading, rest_wallet
 from devstack.exchange_sim.http_common import SIM, binance_middleware
 from devstack.exchange_sim.simulator import SimConfig, Simulator
 from devstack.exchange_sim.streams import HUB_KEY, StreamHub
@@ -53,7 +53,7 @@ def create_app(config: SimConfig) -> web.Application:
     app[SIM] = sim
     hub = StreamHub(sim)
     app[HUB_KEY] = hub
-    for table in (rest_public.routes, rest_trading.routes, rest_lists.routes, admin.routes):
+    for table in (rest_public.routes, rest_trading.routes, rest_lists.routes, rest_wallet.routes, admin.routes):
         app.add_routes(table)
     app.router.add_get("/ws", hub.handle)
     app.router.add_get("/ws/{streams:.+}", hub.handle)

@@ -50,6 +50,7 @@ WEIGHTS: dict[tuple[str, str], int | Callable[[dict[str, str]], int]] = {
     ("POST", "/api/v3/userDataStream"): 2,
     ("PUT", "/api/v3/userDataStream"): 2,
     ("DELETE", "/api/v3/userDataStream"): 2,
+    ("GET", "/sapi/v1/account/apiRestrictions"): 1,
 }
 
 
@@ -79,8 +80,8 @@ async def _read_params(request: web.Request) -> None:
 
 @web.middleware
 async def binance_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Faults, weights and Binance's error shape for every ``/api/`` request."""
-    if not request.path.startswith("/api/"):
+    """Faults, weights and Binance's error shape for every ``/api/`` and ``/sapi/`` request."""
+    if not request.path.startswith(("/api/", "/sapi/")):
         return await handler(request)
     sim = request.app[SIM]
     try:

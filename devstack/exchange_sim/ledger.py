@@ -98,6 +98,10 @@ class Account:
     maker_rate: Decimal = Decimal("0.001")
     taker_rate: Decimal = Decimal("0.001")
     update_time: int = 0
+    # the key's restrictions (``/sapi/v1/account/apiRestrictions``), set through the admin API
+    create_time: int = 0
+    withdrawals_enabled: bool = False
+    ip_restricted: bool = False
 
     def balance(self, asset: str) -> list[Decimal]:
         entry = self.balances.get(asset)
@@ -153,6 +157,9 @@ def dump_accounts(accounts: dict[str, Account]) -> dict[str, Any]:
                 "maker_rate": str(account.maker_rate),
                 "taker_rate": str(account.taker_rate),
                 "update_time": account.update_time,
+                "create_time": account.create_time,
+                "withdrawals_enabled": account.withdrawals_enabled,
+                "ip_restricted": account.ip_restricted,
             }
         )
     return {"accounts": out}
@@ -169,6 +176,9 @@ def load_accounts(data: dict[str, Any]) -> dict[str, Account]:
             maker_rate=Decimal(raw["maker_rate"]),
             taker_rate=Decimal(raw["taker_rate"]),
             update_time=raw.get("update_time", 0),
+            create_time=raw.get("create_time", 0),
+            withdrawals_enabled=raw.get("withdrawals_enabled", False),
+            ip_restricted=raw.get("ip_restricted", False),
         )
         for item in raw["orders"]:
             order = _order_from_json(item)

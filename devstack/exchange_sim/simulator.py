@@ -104,7 +104,7 @@ class Simulator:
         account = Account(api_key, secret)
         for asset, amount in chosen.items():
             account.balance(asset.upper())[0] = Decimal(str(amount))
-        account.update_time = self.clock.now()
+        account.update_time = account.create_time = self.clock.now()
         self.accounts[api_key] = account
         self.uids.setdefault(api_key, 10_000_000 + len(self.uids))
         self.dirty = True
