@@ -119,6 +119,8 @@ class Settings(BaseSettings):
 
     # --- sync cadence ------------------------------------------------------------------------
     account_sync_seconds: int = Field(default=30, ge=1)
+    account_cache_seconds: int = Field(default=300, ge=1)  # the account view, shared by all instances
+    account_refresh_seconds: int = Field(default=10, ge=1)  # refresh=true: one exchange read per user per window
     reconcile_seconds: int = Field(default=300, ge=60)
     price_fanout_ms: int = Field(default=100, ge=10)
     trade_flow_budget_seconds: float = Field(default=5.0, gt=0)
@@ -127,6 +129,12 @@ class Settings(BaseSettings):
     # --- exchange ----------------------------------------------------------------------------
     binance_testnet: bool = False
     binance_mainnet_enabled: bool = False  # mainnet only when explicitly enabled (prod profile)
+    # users' exchange connections: the KMS key of their API secrets, how long a decrypted secret
+    # stays in memory, the static egress IP users whitelist (mainnet), a paper account's USDT
+    kms_key_id: str | None = None
+    exchange_credentials_cache_seconds: int = Field(default=300, ge=0, le=3600)
+    egress_ip: str | None = None
+    paper_account_usdt: Decimal = Field(default=Decimal("10000"), gt=0)
     binance_simulator_url: str = "http://127.0.0.1:9000"
     binance_api_key: SecretStr | None = None
     binance_api_secret: SecretStr | None = None

@@ -96,9 +96,14 @@ class ExchangeConnection:
 
 @dataclass(frozen=True)
 class AccountSnapshot:
-    """Balances and their value in USDT at current prices, as of one read of the exchange."""
+    """Balances and their value in USDT at current prices, as of one read of the exchange.
+
+    ``unpriced`` lists the assets held that have no USDT market: they count 0 in ``equity_usdt``, so
+    the equity is a lower bound whenever it is not empty.
+    """
 
     balances: dict[str, Balance]
     equity_usdt: Decimal
     as_of: datetime
     network: Network
+    unpriced: tuple[str, ...] = ()

@@ -1,0 +1,1 @@
+"""Request and response bodies of the trade API, per area (they are its OpenAPI schemas too)."""
