@@ -8,7 +8,6 @@ in the shared cache (``ACCOUNT_CACHE_SECONDS``, 5 minutes) and dropped by trades
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -23,10 +22,9 @@ from tradecore.domain.orders import Balance
 from tradecore.domain.service_state import WindowCount
 from tradecore.domain.users import Principal
 from tradecore.errors import ConflictError, DependencyUnavailableError, ExchangeAuthError, RateLimitedError
+from tradecore.observability import logger
 from tradecore.ports.accounts import AccountCache
 from tradecore.ports.exchange import Exchange
-
-logger = logging.getLogger(__name__)
 
 QUOTE = "USDT"
 
