@@ -5,7 +5,7 @@ from __future__ import annotations
 import pymongo
 import pytest
 
-from tradecore.adapters.mongo.migrations import ensure_retention
+from tradecore.adapters.mongo.migrations import LATEST_VERSION, ensure_retention
 from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
 
@@ -16,8 +16,8 @@ def _indexes(db: pymongo.database.Database, collection: str) -> dict[str, dict[s
 
 def test_migrations_create_every_index_and_run_twice(mongo_settings: Settings) -> None:
     container = bootstrap(mongo_settings)
-    assert container.migrate() == 1
-    assert container.migrate() == 1
+    assert container.migrate() == LATEST_VERSION
+    assert container.migrate() == LATEST_VERSION
     db = container.mongo.db
 
     assert _indexes(db, "users")["email_unique"]["unique"] is True
@@ -26,7 +26,8 @@ def test_migrations_create_every_index_and_run_twice(mongo_settings: Settings) -
     analyses = _indexes(db, "ai_analysis_results")
     assert list(analyses["symbol_timestamp"]["key"].items()) == [("symbol", 1), ("timestamp", -1)]
     assert analyses["retention_ttl"]["expireAfterSeconds"] == 30 * 86_400
-    assert db.schema_migrations.count_documents({}) == 1
+    assert _indexes(db, "exchange_connections")["user_unique"]["unique"] is True
+    assert db.schema_migrations.count_documents({}) == LATEST_VERSION
 
 
 def test_unique_indexes_are_enforced(mongo_settings: Settings) -> None:
@@ -41,20 +42,20 @@ def test_unique_indexes_are_enforced(mongo_settings: Settings) -> None:
 def test_a_changed_retention_is_applied_on_the_next_run(mongo_settings: Settings) -> None:
     # GIVEN the migrations ran with the default 30-day retention
     container = bootstrap(mongo_settings)
-    assert container.migrate() == 1
+    assert container.migrate() == LATEST_VERSION
     db = container.mongo.db
     assert _indexes(db, "ai_analysis_results")["retention_ttl"]["expireAfterSeconds"] == 30 * 86_400
     # WHEN ANALYSIS_RETENTION_DAYS becomes 7 THEN the next cold start changes the TTL in place
     shorter = bootstrap(mongo_settings.model_copy(update={"analysis_retention_days": 7}))
-    assert shorter.migrate() == 1
+    assert shorter.migrate() == LATEST_VERSION
     indexes = _indexes(db, "ai_analysis_results")
     assert indexes["retention_ttl"]["expireAfterSeconds"] == 7 * 86_400
     assert list(indexes["retention_ttl"]["key"].items()) == [("timestamp", 1)]
     assert "symbol_timestamp" in indexes
     # and an unchanged retention leaves it alone
-    assert shorter.migrate() == 1
+    assert shorter.migrate() == LATEST_VERSION
     assert _indexes(db, "ai_analysis_results")["retention_ttl"]["expireAfterSeconds"] == 7 * 86_400
-    assert db.schema_migrations.count_documents({}) == 1
+    assert db.schema_migrations.count_documents({}) == LATEST_VERSION
 
 
 def test_secantusdb_changes_a_ttl_with_collmod(mongo_settings: Settings) -> None:

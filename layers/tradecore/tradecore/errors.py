@@ -139,6 +139,24 @@ class InsufficientFundsError(ExchangeRejectedError):
     default_message = "Insufficient balance for the order"
 
 
+class ExchangeKeyRefusedError(ExchangeRejectedError):
+    """A user's own API key, offered as their exchange connection, was refused (invalid, revoked,
+    for another network, or without spot trading). The user can fix it, hence 4xx, unlike
+    :class:`ExchangeAuthError` for the platform's own credentials."""
+
+    code = "exchange_key_refused"
+    default_message = "The exchange refused this API key"
+
+
+class WithdrawalEnabledKeyError(ExchangeKeyRefusedError):
+    """A mainnet key that may withdraw funds: refused, so a leaked key can never move money out."""
+
+    code = "withdrawal_enabled_key"
+    default_message = (
+        "This API key may withdraw funds. Create a key with withdrawals disabled (spot trading only) and connect that."
+    )
+
+
 class ExchangeAuthError(ExchangeRejectedError):
     status = 502
     code = "exchange_auth_failed"

@@ -72,7 +72,15 @@ def ensure_retention(db: Database, retention_days: int) -> None:
         collection.create_index("timestamp", expireAfterSeconds=seconds, name=RETENTION_INDEX)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial indexes", _initial_indexes),)
+def _exchange_connections(db: Database, _retention_days: int) -> None:
+    # one connection per user (the documents' _id is the user id too; the index states the rule)
+    db.exchange_connections.create_index("user_id", unique=True, name="user_unique")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial indexes", _initial_indexes),
+    Migration(2, "exchange connections", _exchange_connections),
+)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
