@@ -238,8 +238,9 @@ def test_stream_service_runs_exactly_one_task_in_the_given_network() -> None:
     assert service["DesiredCount"] == 1
     assert service["DeploymentConfiguration"]["MaximumPercent"] == 100
     network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
-    assert network["Subnets"] == {"Ref": "StreamSubnetIds"}
-    assert network["SecurityGroups"] == {"Ref": "StreamSecurityGroupIds"}
+    # without StaticEgress (test_template_egress.py covers the other branch)
+    assert network["Subnets"]["Fn::If"][2] == {"Ref": "StreamSubnetIds"}
+    assert network["SecurityGroups"]["Fn::If"][2] == {"Ref": "StreamSecurityGroupIds"}
 
 
 # ------------------------------------------------------------------------------- dashboard
