@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
+from tradecore.domain.accounts import KeyPermissions
 from tradecore.domain.orders import Balance, Kline, OcoRequest, OcoResult, OrderRequest, OrderResult, SymbolRules, Trade
 
 
@@ -37,7 +38,16 @@ class Exchange(Protocol):
         self, symbol: str, interval: str, limit: int = 500, start_ms: int | None = None, end_ms: int | None = None
     ) -> list[Kline]: ...
 
-    def get_balances(self) -> dict[str, Balance]: ...
+    def get_balances(self) -> dict[str, Balance]:
+        """The account's balances: a signed read, so it is also how a key is validated
+        (``ExchangeAuthError`` for an unknown, revoked or wrong-network key or a wrong secret)."""
+        ...
+
+    def get_key_permissions(self) -> KeyPermissions:
+        """What the key may do (trade, withdraw, IP whitelist, when trading ends), a signed read.
+        Networks that do not say (the Spot testnet has no ``/sapi``) give ``can_trade=True`` and
+        ``None`` for the rest."""
+        ...
 
     def place_order(self, request: OrderRequest, reference_price: Decimal | None = None) -> OrderResult: ...
 

@@ -19,6 +19,7 @@ from tenacity import RetryCallState
 
 from tradecore.adapters.binance.errors import is_temporary, is_timestamp_error, retry_after_seconds, translate
 from tradecore.config import ExchangeMode, Settings
+from tradecore.domain.accounts import ApiCredentials
 from tradecore.domain.orders import SymbolRules
 from tradecore.observability import logger
 from tradecore.resilience import RetryPolicy
@@ -31,17 +32,23 @@ TESTNET_STREAM_URL = "wss://stream.testnet.binance.vision/"
 
 
 class BinanceConnection:
-    """The configured python-binance client and the one way to call it (translated, retried)."""
+    """The configured python-binance client and the one way to call it (translated, retried).
+
+    With ``credentials`` it is that account's client (a user's own key pair); without, it signs with
+    the operator's ``BINANCE_API_KEY/SECRET`` where set: only the market-data client is built that way.
+    """
 
     def __init__(
         self,
         settings: Settings,
         *,
+        credentials: ApiCredentials | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.mode = settings.exchange_mode
+        self._credentials = credentials
         self._sleep = sleep
         self._clock = clock  # monotonic seconds: cache expiry and the lookup deadline
         self._info_lock = threading.Lock()
@@ -54,11 +61,7 @@ class BinanceConnection:
         """The python-binance client for the configured environment (imported on first use)."""
         from binance.client import Client
 
-        key, secret = self.settings.binance_api_key, self.settings.binance_api_secret
-        api_key = key.get_secret_value() if key else None
-        api_secret = secret.get_secret_value() if secret else None
-        if self.mode is ExchangeMode.SIMULATOR and not (api_key and api_secret):
-            api_key, api_secret = SIMULATOR_DEMO_KEY, SIMULATOR_DEMO_SECRET
+        api_key, api_secret = self._key_pair()
         client = Client(
             api_key,
             api_secret,
@@ -67,9 +70,21 @@ class BinanceConnection:
             requests_params={"timeout": self.settings.binance_timeout_seconds},
         )
         if self.mode is ExchangeMode.SIMULATOR:
-            client.API_URL = self.settings.binance_simulator_url.rstrip("/") + "/api"
+            base = self.settings.binance_simulator_url.rstrip("/")
+            client.API_URL = base + "/api"
+            client.MARGIN_API_URL = base + "/sapi"  # the simulator serves the key's apiRestrictions too
         client.REQUEST_RECVWINDOW = self.settings.binance_recv_window_ms
         return client
+
+    def _key_pair(self) -> tuple[str | None, str | None]:
+        if self._credentials is not None:
+            return self._credentials.api_key, self._credentials.api_secret
+        key, secret = self.settings.binance_api_key, self.settings.binance_api_secret
+        api_key = key.get_secret_value() if key else None
+        api_secret = secret.get_secret_value() if secret else None
+        if self.mode is ExchangeMode.SIMULATOR and not (api_key and api_secret):
+            return SIMULATOR_DEMO_KEY, SIMULATOR_DEMO_SECRET
+        return api_key, api_secret
 
     @property
     def stream_url(self) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from tradecore.domain.accounts import KeyPermissions
 from tradecore.domain.orders import (
     Balance,
     Fill,
@@ -196,3 +198,15 @@ def oco_client_ids(client_key: str) -> OcoClientIds:
     28 hex digits of the key's SHA-256 (112 bits), and a suffix per role."""
     digest = hashlib.sha256(client_key.encode()).hexdigest()[:28]
     return OcoClientIds(f"oco-{digest}-ls", f"oco-{digest}-tp", f"oco-{digest}-sl")
+
+
+def key_permissions(raw: dict[str, Any]) -> KeyPermissions:
+    """``/sapi/v1/account/apiRestrictions``: spot trading, withdrawals, the IP whitelist, and when
+    trading ends (Binance sends ``tradingAuthorityExpirationTime`` only for keys without a whitelist)."""
+    expires_ms = raw.get("tradingAuthorityExpirationTime")
+    return KeyPermissions(
+        can_trade=bool(raw.get("enableSpotAndMarginTrading", False)),
+        can_withdraw=bool(raw.get("enableWithdrawals", False)),
+        ip_restricted=bool(raw.get("ipRestrict", False)),
+        trading_expires_at=datetime.fromtimestamp(int(expires_ms) / 1000, UTC) if expires_ms else None,
+    )

@@ -9,6 +9,8 @@ from typing import Any
 
 from tradecore.adapters.binance import mapping
 from tradecore.adapters.binance.client import BinanceConnection
+from tradecore.config import ExchangeMode
+from tradecore.domain.accounts import KeyPermissions
 from tradecore.domain.orders import Balance, Kline, SymbolRules, Trade
 from tradecore.errors import InvalidInputError
 
@@ -56,6 +58,13 @@ class BinanceMarketData(BinanceConnection):
     # --- account -----------------------------------------------------------------------------
     def get_balances(self) -> dict[str, Balance]:
         return mapping.balances(self._retried("get_account"))
+
+    def get_key_permissions(self) -> KeyPermissions:
+        """What the key may do (``/sapi/v1/account/apiRestrictions``, signed). The Spot testnet has
+        no ``/sapi``: there every key trades and nothing else is known, so ``can_trade`` alone."""
+        if self.mode is ExchangeMode.TESTNET:
+            return KeyPermissions(can_trade=True)
+        return mapping.key_permissions(self._retried("get_account_api_permissions"))
 
     def my_trades(self, symbol: str, limit: int = 500) -> list[Trade]:
         return [mapping.trade(t) for t in self._retried("get_my_trades", symbol=symbol.upper(), limit=limit)]
