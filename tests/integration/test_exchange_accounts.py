@@ -91,3 +91,14 @@ def test_a_paper_account_with_the_simulator_down_is_a_dependency_error(make_sett
     with pytest.raises(DependencyUnavailableError) as caught:
         SimulatorPaperAccounts(settings, timeout_seconds=1.0).open(Decimal("10000"))
     assert caught.value.dependency == "exchange_simulator"
+
+
+def test_the_container_opens_a_paper_account_and_reaches_it_through_its_own_client(settings: Settings) -> None:
+    from tradecore.bootstrap import bootstrap
+
+    container = bootstrap(settings)
+    credentials = container.paper_accounts.open(settings.paper_account_usdt)
+    account = container.exchange_directory.for_account(credentials)
+    assert account.get_balances()["USDT"].free == Decimal("10000")
+    assert container.exchange_directory.for_account(credentials) is account
+    assert container.exchange_directory.market_data() is container.exchange
