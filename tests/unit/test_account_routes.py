@@ -111,3 +111,15 @@ def test_account_route_serves_the_cache_then_refresh_reads_through_once_per_wind
 
 def test_account_route_refuses_a_refresh_that_is_not_a_boolean(tokens: dict[str, str], invoke: Invoke) -> None:
     assert invoke(tokens["trader"], "refresh=soon")[0] == 422
+
+
+def test_account_route_writes_amounts_as_plain_decimals_never_exponents(
+    tokens: dict[str, str], invoke: Invoke, container: Container, exchanges: FakeExchanges
+) -> None:
+    # Binance sends "0.00000000" for an empty locked amount; Decimal("0.00000000") prints as "0E-8"
+    trader = container.token_service.verify(tokens["trader"]).user_id
+    exchanges.accounts[trader].balances = {"BTC": balance("BTC", "0.00000001", "0.00000000")}
+    status, body, _ = invoke(tokens["trader"])
+    assert status == 200
+    assert body["balances"] == [{"asset": "BTC", "free": "0.00000001", "locked": "0.00000000"}]
+    assert body["equity_usdt"] == "0.00040000"

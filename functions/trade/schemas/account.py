@@ -6,6 +6,7 @@ clients and lose the exact amount.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -35,14 +36,19 @@ class AccountBody(BaseModel):
     mode: TradingMode
 
 
+def amount(value: Decimal) -> str:
+    """Positional notation whatever the exponent: ``str(Decimal("0.00000000"))`` is ``"0E-8"``."""
+    return format(value, "f")
+
+
 def account_body(view: AccountView) -> dict[str, Any]:
     snapshot = view.snapshot
     return {
         "balances": [
-            {"asset": asset, "free": str(balance.free), "locked": str(balance.locked)}
+            {"asset": asset, "free": amount(balance.free), "locked": amount(balance.locked)}
             for asset, balance in sorted(snapshot.balances.items())
         ],
-        "equity_usdt": str(snapshot.equity_usdt),
+        "equity_usdt": amount(snapshot.equity_usdt),
         "unpriced": list(snapshot.unpriced),
         "as_of": snapshot.as_of.isoformat(),
         "source": view.source.value,
