@@ -24,6 +24,9 @@ CORE, AI = "CoreHttpApi", "AiHttpApi"
 HTTP_ROUTES = {
     (CORE, "GET", "/api/health"): ("HealthFunction", "trade.app.handler"),
     (CORE, "GET", "/api/account"): ("AccountFunction", "trade.app.handler"),
+    (CORE, "PUT", "/api/exchange/connection"): ("PutExchangeConnectionFunction", "trade.app.handler"),
+    (CORE, "GET", "/api/exchange/connection"): ("GetExchangeConnectionFunction", "trade.app.handler"),
+    (CORE, "DELETE", "/api/exchange/connection"): ("DeleteExchangeConnectionFunction", "trade.app.handler"),
     (CORE, "POST", "/api/trades/execute"): ("ExecuteTradeFunction", "trade.app.handler"),
     (CORE, "GET", "/api/trades"): ("ListTradesFunction", "trade.app.handler"),
     (CORE, "GET", "/api/positions"): ("PositionsFunction", "trade.app.handler"),

@@ -39,8 +39,24 @@ def _props(name: str) -> dict[str, Any]:
     return properties
 
 
-def _statements(function: FunctionSpec) -> list[dict[str, Any]]:
+def _all_statements(function: FunctionSpec) -> list[dict[str, Any]]:
     return [s for policy in function.policies if isinstance(policy, dict) for s in policy.get("Statement", [])]
+
+
+def _statements(function: FunctionSpec) -> list[dict[str, Any]]:
+    """The inline statements other than the exchange-secret key's (tested on their own below)."""
+    return [s for s in _all_statements(function) if not str(s["Action"]).startswith("kms:")]
+
+
+def _key_actions(function: FunctionSpec) -> set[str]:
+    """What the function may do with ExchangeSecretsKey (each statement checked for its user context)."""
+    actions = set()
+    for statement in _all_statements(function):
+        if str(statement["Action"]).startswith("kms:"):
+            assert statement["Resource"] == {"Fn::GetAtt": ["ExchangeSecretsKey", "Arn"]}, function.logical_id
+            assert statement["Condition"] == {"Null": {"kms:EncryptionContext:user_id": "false"}}
+            actions.add(statement["Action"])
+    return actions
 
 
 def _sub_text(value: Any) -> str:
@@ -286,3 +302,33 @@ def test_the_key_lets_others_in_only_through_dynamodb_of_this_account() -> None:
             assert conditions["kms:CallerAccount"] == {"Ref": "AWS::AccountId"}
             assert _sub_text(conditions["kms:ViaService"]).startswith("dynamodb.")
             assert "kms:*" not in statement["Action"]
+
+
+# the functions that sign with a user's key (the stream task too, in its own role)
+SECRET_READERS = {
+    "AccountFunction",
+    "ExecuteTradeFunction",
+    "ClosePositionFunction",
+    "AccountSyncFunction",
+    "ReconcileFunction",
+}
+
+
+def test_only_the_connect_function_encrypts_and_only_the_signers_decrypt_users_exchange_secrets() -> None:
+    actions = {name: _key_actions(function) for name, function in FUNCTIONS.items()}
+    assert {name for name, granted in actions.items() if "kms:Encrypt" in granted} == {"PutExchangeConnectionFunction"}
+    assert {name for name, granted in actions.items() if "kms:Decrypt" in granted} == SECRET_READERS
+    assert all(granted <= {"kms:Encrypt", "kms:Decrypt"} for granted in actions.values())
+    stream = _props("StreamTaskRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    decrypt = next(s for s in stream if s.get("Sid") == "DecryptUsersExchangeSecrets")
+    assert decrypt["Resource"] == {"Fn::GetAtt": ["ExchangeSecretsKey", "Arn"]}
+    assert decrypt["Condition"] == {"Null": {"kms:EncryptionContext:user_id": "false"}}
+
+
+def test_the_exchange_secrets_key_refuses_any_use_without_a_user_context() -> None:
+    key = _props("ExchangeSecretsKey")
+    assert key["EnableKeyRotation"] is True
+    deny = next(s for s in key["KeyPolicy"]["Statement"] if s["Effect"] == "Deny")
+    assert {"kms:Encrypt", "kms:Decrypt"} <= set(deny["Action"])
+    assert deny["Condition"] == {"Null": {"kms:EncryptionContext:user_id": "true"}}
+    assert TEMPLATE.globals["Function"]["Environment"]["Variables"]["KMS_KEY_ID"] == {"Ref": "ExchangeSecretsKey"}
