@@ -1,9 +1,12 @@
-"""Create the template's DynamoDB tables, SQS queues and app secret in the local AWS (moto).
+"""Create the template's DynamoDB tables, SQS queues, app secret and KMS keys in the local AWS (moto).
 
 Tables keep the template's own keys, attribute types, GSIs and TTL; queues their attributes and
 redrive policy. Existing resources are left alone, so a second start is a no-op. Returns the real
 ARNs (the secret's has a random suffix) so ``!Ref``/``!GetAtt`` resolve to them. Tables, the
 queues (dead-letter queues first) and the secret are created concurrently.
+
+KMS keys are found again by their alias (``alias/<physical name>``) while moto keeps running, so
+a key id, and what it encrypted, stays valid as long as the local AWS does.
 """
 
 from __future__ import annotations
@@ -54,9 +57,11 @@ def provision(
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
     sqs = session.client("sqs", endpoint_url=endpoint)
     secrets = session.client("secretsmanager", endpoint_url=endpoint)
+    kms = session.client("kms", endpoint_url=endpoint)
     queues = template.queues()
     ordered_queues = sorted(queues, key=lambda n: queues[n].dead_letter_queue is not None)  # DLQs first
     secret_names = list(template.resources_of_type("AWS::SecretsManager::Secret"))
+    key_names = list(template.resources_of_type("AWS::KMS::Key"))
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="provision") as pool:
         jobs = [pool.submit(_create_table, dynamodb, resources, name) for name in template.tables()]
         jobs.append(pool.submit(_create_queues, sqs, resources, ordered_queues))
@@ -64,9 +69,14 @@ def provision(
             name: pool.submit(_ensure_secret, secrets, resources.physical_name(name), secret_values)
             for name in secret_names
         }
+        keys = {name: pool.submit(_ensure_key, kms, resources.physical_name(name)) for name in key_names}
         for job in jobs:
             job.result()  # re-raises the first failure
-        return {name: {"Ref": arn.result()} for name, arn in arns.items()}
+        overrides: dict[str, dict[str, Any]] = {name: {"Ref": arn.result()} for name, arn in arns.items()}
+        for name, key in keys.items():
+            key_id, key_arn = key.result()
+            overrides[name] = {"Ref": key_id, "Arn": key_arn}
+        return overrides
 
 
 def _create_table(client: Any, resources: LocalResources, name: str) -> None:
@@ -116,3 +126,17 @@ def _ensure_secret(client: Any, secret_name: str, values: dict[str, str]) -> str
             raise
         arn = client.put_secret_value(SecretId=secret_name, SecretString=payload)["ARN"]
     return arn
+
+
+def _ensure_key(client: Any, name: str) -> tuple[str, str]:
+    """The key called ``alias/<name>`` (made with the alias when missing): its id and ARN."""
+    alias = f"alias/{name}"
+    try:
+        metadata = client.describe_key(KeyId=alias)["KeyMetadata"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NotFoundException":
+            raise
+        metadata = client.create_key(Description=f"devstack {name}")["KeyMetadata"]
+        client.create_alias(AliasName=alias, TargetKeyId=metadata["KeyId"])
+        log.info("kms key %s ready", alias)
+    return str(metadata["KeyId"]), str(metadata["Arn"])

@@ -6,7 +6,8 @@ preloads the functions' shared modules), SecantusDB (unless ``MONGODB_URI``), mo
 read meanwhile. When moto listens, the template's tables, queues and secret are created
 (concurrently); when SecantusDB listens, migrations run and the demo user is seeded. The gateway,
 scheduler and hot reload (in this process) start as soon as the AWS resources exist, warming the
-health functions' workers; then the dashboard on :3000. Each phase is logged at DEBUG with its
+health functions' workers; when the simulator is up too, the demo user's paper account is opened
+through the core API; then the dashboard on :3000. Each phase is logged at DEBUG with its
 time since start. Ctrl-C or SIGTERM stops everything in reverse order; child process groups are
 terminated, nothing is left running.
 """
@@ -156,8 +157,31 @@ class Runner:
         finally:
             for task in (database_ready, exchange_ready):
                 task.cancel()
+        await self._open_demo_paper_account()
+        self._phase("demo paper account ready")
         await self._serve_dashboard()
         self._phase("dashboard up")
+
+    async def _open_demo_paper_account(self) -> None:
+        """Open the demo user's paper account as any user's is opened: through the core API (log in,
+        ``GET /api/exchange/connection``), so the real functions do it with their own environment
+        (KMS key, simulator). A failure is logged, not fatal: the account then opens on first use."""
+        import aiohttp
+
+        base = f"http://127.0.0.1:{self.settings.ports['CORE_API_PORT']}"
+        credentials = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+                async with http.post(f"{base}/api/auth/login", json=credentials) as login:
+                    token = (await login.json())["access_token"]
+                headers = {"Authorization": f"Bearer {token}"}
+                async with http.get(f"{base}/api/exchange/connection", headers=headers) as answer:
+                    body = await answer.json()
+            if answer.status != 200:
+                raise RuntimeError(f"{answer.status} {body.get('error', {}).get('code')}")
+            log.info("demo exchange account: %s (%s, key %s)", body["mode"], body["network"], body["key_hint"])
+        except (aiohttp.ClientError, TimeoutError, KeyError, RuntimeError) as exc:
+            log.warning("demo paper account not opened (it opens on first use): %s", exc)
 
     def _preload(self) -> None:
         _preload(RUNNER_PRELOAD)

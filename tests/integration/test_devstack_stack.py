@@ -66,6 +66,8 @@ def test_whole_stack_serves_every_route_and_stops_cleanly(mongo_server: MongoSer
         # AND the console shows one readable line per event, moto's banner and request lines gone,
         # and the functions' full JSON lines are in their files
         _assert_readable_console(devstack.output())
+        # AND the demo user's paper account was opened at start, through the real functions
+        assert "demo exchange account: paper (simulator" in devstack.output()
         assert any(line.startswith("{") for line in (logs / "auth.log").read_text().splitlines())
         secrets_file = devstack.data_dir / "secrets.json"
         assert oct(secrets_file.stat().st_mode & 0o777) == "0o600"

@@ -3,6 +3,7 @@ refusals, paper accounts on first use, and the decrypted-credentials cache."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from tradecore.errors import (
     ExchangeKeyRefusedError,
     ForbiddenError,
     NotFoundError,
+    OperationalError,
     WithdrawalEnabledKeyError,
 )
 from tradecore.services.accounts.connections import ConnectionService
@@ -227,3 +229,27 @@ def test_users_never_share_credentials() -> None:
     one = world.service.exchange_for("user-1")
     two = world.service.exchange_for("user-2")
     assert one.credentials.api_key != two.credentials.api_key
+
+
+def test_a_paper_secret_that_no_longer_decrypts_gets_a_new_paper_account_on_the_simulator_only() -> None:
+    # GIVEN a stored paper connection whose ciphertext the (local, restarted) KMS cannot decrypt
+    world = World(Network.SIMULATOR)
+    world.service.exchange_for("user-1")
+    stale = world.store.connections["user-1"]
+    world.store.connections["user-1"] = dataclasses.replace(stale, secret_ciphertext=b"from a forgotten key")
+
+    exchange = world.service.exchange_for("user-1")
+
+    assert world.paper.opened == [Decimal("10000")] * 2
+    assert exchange.credentials.api_key == world.store.connections["user-1"].api_key != stale.api_key
+
+
+def test_a_real_key_that_no_longer_decrypts_is_an_operational_error() -> None:
+    world = World(Network.TESTNET)
+    world.directory.add_key("KEY-aaaa", SECRET)
+    world.service.connect(_principal(), "KEY-aaaa", SECRET)
+    stored = world.store.connections["user-1"]
+    world.store.connections["user-1"] = dataclasses.replace(stored, secret_ciphertext=b"from a forgotten key")
+
+    with pytest.raises(OperationalError):
+        world.service.exchange_for("user-1")

@@ -57,7 +57,7 @@ class AccountsWiring(CoreWiring):
             network=Network(settings.exchange_mode.value),
             mainnet_enabled=settings.binance_mainnet_enabled,
             paper_usdt=settings.paper_account_usdt,
-            egress_ip=settings.egress_ip,
+            egress_ip=settings.egress_ip or None,  # the template passes "" without static egress
             credentials_ttl_seconds=settings.exchange_credentials_cache_seconds,
             clock=self.clock,
         )

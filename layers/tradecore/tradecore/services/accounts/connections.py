@@ -10,6 +10,7 @@ KMS only when the ciphertext is new or the entry is stale.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -33,10 +34,13 @@ from tradecore.errors import (
     ExchangeRejectedError,
     ForbiddenError,
     NotFoundError,
+    OperationalError,
     WithdrawalEnabledKeyError,
 )
 from tradecore.ports.accounts import ConnectionStore, ExchangeDirectory, PaperAccounts, SecretCipher
 from tradecore.ports.exchange import Exchange
+
+logger = logging.getLogger(__name__)
 
 HOW_TO_CONNECT = (
     "No exchange account is connected. Connect one with PUT /api/exchange/connection "
@@ -163,7 +167,18 @@ class ConnectionService:
                 f"Your exchange connection is for {connection.network.value}, but this deployment trades on "
                 f"{self._network.value}: connect a {self._network.value} key with PUT /api/exchange/connection."
             )
-        return self._directory.for_account(self._decrypted(connection))
+        try:
+            credentials = self._decrypted(connection)
+        except OperationalError:
+            if not (connection.paper and self._network is Network.SIMULATOR):
+                raise
+            # only locally: moto's KMS forgets its keys when the local stack restarts, the stored
+            # paper connection outlives them; a paper account is worth nothing, so open a new one
+            logger.warning("paper account secret no longer decrypts; opening a new paper account")
+            reopened = self._open_paper(user_id)
+            assert reopened is not None  # noqa: S101 - simulator with paper accounts, checked above
+            credentials = self._decrypted(reopened)
+        return self._directory.for_account(credentials)
 
     def ensure_paper_account(self, user_id: str) -> ExchangeConnection | None:
         """The user's connection, opening a paper account first when they have none (simulator
