@@ -67,3 +67,16 @@ def test_the_unique_user_index_refuses_a_second_document(mongo_settings: Setting
     collection.insert_one({"_id": "a", "user_id": "user-1"})
     with pytest.raises(pymongo.errors.DuplicateKeyError):
         collection.insert_one({"_id": "b", "user_id": "user-1"})
+
+
+def test_add_stores_only_where_the_user_has_no_connection(mongo_settings: Settings) -> None:
+    container = bootstrap(mongo_settings)
+    container.migrate()
+    store = MongoConnectionStore(container.mongo)
+
+    assert store.add(_connection("user-1")) is True
+    assert store.add(_connection("user-1", api_key="KEY-0002")) is False
+
+    stored = store.get("user-1")
+    assert stored is not None
+    assert stored.api_key == "KEY-0001"

@@ -25,6 +25,12 @@ class InMemoryConnectionStore:
         self.puts += 1
         self.connections[connection.user_id] = connection
 
+    def add(self, connection: ExchangeConnection) -> bool:
+        if connection.user_id in self.connections:
+            return False
+        self.put(connection)
+        return True
+
     def delete(self, user_id: str) -> bool:
         return self.connections.pop(user_id, None) is not None
 

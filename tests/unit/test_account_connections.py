@@ -4,13 +4,14 @@ refusals, paper accounts on first use, and the decrypted-credentials cache."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tests.support.accounts import ContextCipher, FakeDirectory, FakePaperAccounts, InMemoryConnectionStore
-from tradecore.domain.accounts import KeyPermissions, Network, TradingMode
+from tradecore.domain.accounts import ApiCredentials, ExchangeConnection, KeyPermissions, Network, TradingMode
 from tradecore.domain.users import Principal, Role
 from tradecore.errors import (
     ConflictError,
@@ -253,3 +254,63 @@ def test_a_real_key_that_no_longer_decrypts_is_an_operational_error() -> None:
 
     with pytest.raises(OperationalError):
         world.service.exchange_for("user-1")
+
+
+class _RacingStore(InMemoryConnectionStore):
+    """Another instance stores its paper connection for the user just before ours is stored."""
+
+    def __init__(self, rival: Callable[[], None]) -> None:
+        super().__init__()
+        self._rival: Callable[[], None] | None = rival
+
+    def _race(self) -> None:
+        rival, self._rival = self._rival, None
+        if rival is not None:
+            rival()
+
+    def put(self, connection: ExchangeConnection) -> None:
+        self._race()
+        super().put(connection)
+
+    def add(self, connection: ExchangeConnection) -> bool:
+        self._race()
+        return super().add(connection)
+
+
+def test_two_first_uses_at_once_end_with_one_paper_account_both_use() -> None:
+    world = World(Network.SIMULATOR)
+    rival = ConnectionService(
+        world.store,
+        world.cipher,
+        world.directory,
+        world.paper,
+        network=Network.SIMULATOR,
+        mainnet_enabled=False,
+        paper_usdt=Decimal("10000"),
+        clock=world.clock,
+    )
+    rival_first: list[Any] = []
+    racing = _RacingStore(lambda: rival_first.append(rival.exchange_for("user-1")))
+    rival._store = racing
+    ours = ConnectionService(
+        racing,
+        world.cipher,
+        world.directory,
+        world.paper,
+        network=Network.SIMULATOR,
+        mainnet_enabled=False,
+        paper_usdt=Decimal("10000"),
+        clock=world.clock,
+    )
+
+    mine = ours.exchange_for("user-1")  # the rival's first use happens while ours stores its account
+    theirs = rival.exchange_for("user-1")
+
+    # every use, the rival's first included, trades the one stored account: none went to an orphan
+    stored = _stored_credentials(racing, world.cipher, "user-1")
+    assert rival_first[0].credentials == mine.credentials == theirs.credentials == stored
+
+
+def _stored_credentials(store: InMemoryConnectionStore, cipher: ContextCipher, user_id: str) -> ApiCredentials:
+    stored = store.connections[user_id]
+    return ApiCredentials(stored.api_key, cipher.decrypt(stored.secret_ciphertext, user_id=user_id))

@@ -18,6 +18,10 @@ class ConnectionStore(Protocol):
         """Create or replace the user's connection."""
         ...
 
+    def add(self, connection: ExchangeConnection) -> bool:
+        """Store it only if the user has none; False when they have one (a concurrent first use won)."""
+        ...
+
     def delete(self, user_id: str) -> bool:
         """Remove it; False when there was none."""
         ...

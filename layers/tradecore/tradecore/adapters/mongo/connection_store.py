@@ -13,6 +13,7 @@ from typing import Any
 
 from bson.binary import Binary
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 from tradecore.adapters.mongo.gateway import MongoGateway, translate_errors
 from tradecore.domain.accounts import ConnectionStatus, ExchangeConnection, KeyPermissions, Network
@@ -90,6 +91,14 @@ class MongoConnectionStore:
     def put(self, connection: ExchangeConnection) -> None:
         with translate_errors("store exchange connection"):
             self._connections.replace_one({"_id": connection.user_id}, _to_document(connection), upsert=True)
+
+    def add(self, connection: ExchangeConnection) -> bool:
+        with translate_errors("add exchange connection"):
+            try:
+                self._connections.insert_one(_to_document(connection))
+            except DuplicateKeyError:
+                return False
+        return True
 
     def delete(self, user_id: str) -> bool:
         with translate_errors("delete exchange connection"):

@@ -175,15 +175,10 @@ class ConnectionService:
             # only locally: moto's KMS forgets its keys when the local stack restarts, the stored
             # paper connection outlives them; a paper account is worth nothing, so open a new one
             logger.warning("paper account secret no longer decrypts; opening a new paper account")
-            reopened = self._open_paper(user_id)
+            reopened = self._open_paper(user_id, replacing=True)
             assert reopened is not None  # noqa: S101 - simulator with paper accounts, checked above
             credentials = self._decrypted(reopened)
         return self._directory.for_account(credentials)
-
-    def ensure_paper_account(self, user_id: str) -> ExchangeConnection | None:
-        """The user's connection, opening a paper account first when they have none (simulator
-        only; ``None`` elsewhere without a connection). The local stack seeds its demo user this way."""
-        return self._store.get(user_id) or self._open_paper(user_id)
 
     # ---------------------------------------------------------------- internals
     def _verify(self, exchange: Exchange) -> KeyPermissions:
@@ -203,7 +198,9 @@ class ConnectionService:
             raise ExchangeKeyRefusedError("This key may not trade: enable spot trading for it and connect it again")
         return permissions
 
-    def _open_paper(self, user_id: str) -> ExchangeConnection | None:
+    def _open_paper(self, user_id: str, *, replacing: bool = False) -> ExchangeConnection | None:
+        """A new paper account stored as the user's connection (simulator only, else ``None``);
+        ``replacing`` a stored one that can no longer be used, else only where there is none."""
         if self._network is not Network.SIMULATOR or self._paper is None:
             return None
         credentials = self._paper.open(self._paper_usdt)
@@ -219,8 +216,14 @@ class ConnectionService:
             created_at=now,
             verified_at=now,
         )
-        self._store.put(connection)
-        return connection
+        if replacing:
+            self._store.put(connection)
+            return connection
+        if self._store.add(connection):
+            return connection
+        # another instance's first use stored its paper account first: everyone trades that one
+        # (ours stays unused on the simulator), never two accounts for one user
+        return self._store.get(user_id)
 
     def _decrypted(self, connection: ExchangeConnection) -> ApiCredentials:
         now = self._clock()
