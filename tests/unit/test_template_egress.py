@@ -24,6 +24,7 @@ PRIVATE_SUBNETS = ["EgressPrivateSubnetA", "EgressPrivateSubnetB"]
 # address). Market data uses no key, so it may leave from anywhere.
 EXCHANGE_CALLERS = {
     "AccountFunction",
+    "PutExchangeConnectionFunction",
     "ExecuteTradeFunction",
     "ClosePositionFunction",
     "AccountSyncFunction",
@@ -131,6 +132,15 @@ def test_security_group_allows_no_ingress_and_only_the_outbound_ports_in_use() -
 def test_exchange_callers_join_the_vpc_only_with_static_egress(name: str) -> None:
     assert _vpc_config(name, "false") is NO_VALUE
     assert _vpc_config(name, "true") == {"SubnetIds": PRIVATE_SUBNETS, "SecurityGroupIds": ["EgressSecurityGroup"]}
+
+
+def test_every_function_that_may_use_the_exchange_secrets_key_leaves_through_the_egress_ip() -> None:
+    # Whoever may encrypt or decrypt a user's secret signs with that user's key; if it left from
+    # another address, an IP-whitelisted key would refuse it. Ties the KMS grants to the VPC.
+    holders = {name for name, f in FUNCTIONS.items() if "ExchangeSecretsKey" in referenced_resources(f.policies)}
+    assert holders == EXCHANGE_CALLERS
+    stream_role = _props("StreamTaskRole")["Policies"]
+    assert "ExchangeSecretsKey" in referenced_resources(stream_role)
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
