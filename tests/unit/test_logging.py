@@ -87,3 +87,59 @@ def test_user_id_appears_only_when_known(log_capture: LogCapture) -> None:
     assert "user_id" not in anonymous
     assert authenticated["user_id"] == "user-42"
     assert authenticated["trace_id"] == "t-user"
+
+
+USER_API_SECRET = "usr-api-secret-7d1c9e0b4a"
+
+
+def test_no_users_exchange_secret_reaches_a_log_line(
+    make_settings: Callable[..., Settings],
+    log_capture: LogCapture,
+    load_event: Callable[[str], dict[str, Any]],
+    lambda_context: Any,
+) -> None:
+    # GIVEN a trader and an exchange that knows their key (DEBUG logs, every path of PUT taken)
+    from decimal import Decimal
+
+    from tests.support.accounts import ContextCipher, FakeDirectory, InMemoryConnectionStore
+    from tests.support.auth import add_user, api_event, auth_container
+    from tradecore.domain.accounts import Network
+    from tradecore.domain.users import Role
+    from tradecore.services.accounts.connections import ConnectionService
+
+    directory = FakeDirectory()
+    directory.add_key("KEYofTHEtrader00001", USER_API_SECRET)
+    service = ConnectionService(
+        InMemoryConnectionStore(),
+        ContextCipher(),
+        directory,
+        None,
+        network=Network.TESTNET,
+        mainnet_enabled=False,
+        paper_usdt=Decimal(1),
+    )
+    container = auth_container(make_settings(log_level="DEBUG"), connection_service=service)
+    trade_app.app.state.container = container
+    token = container.token_service.issue(add_user(container, Role.TRADER))
+    bodies = [
+        {"api_key": "KEYofTHEtrader00001", "api_secret": USER_API_SECRET},  # accepted
+        {"api_key": "KEYofTHEtrader00001", "api_secret": USER_API_SECRET + "x"},  # refused by the exchange
+        {"api_key": "not a key!", "api_secret": USER_API_SECRET},  # refused by the schema
+        {"api_key": "KEYofTHEtrader00001", "api_secret": USER_API_SECRET, "extra": USER_API_SECRET},
+    ]
+    try:
+        # WHEN each is sent to PUT /api/exchange/connection
+        answers = [
+            trade_app.handler(
+                api_event(load_event("trade_exchange_connection_put"), token=token, body=body), lambda_context
+            )
+            for body in bodies
+        ]
+    finally:
+        trade_app.app.state.container = None
+
+    # THEN the secret is in no response and no log line, whichever way the request ended
+    assert [answer["statusCode"] for answer in answers] == [200, 422, 422, 422]
+    assert not [answer for answer in answers if USER_API_SECRET in answer["body"]]
+    assert log_capture.records(), "the requests logged nothing"
+    assert USER_API_SECRET not in log_capture.text
