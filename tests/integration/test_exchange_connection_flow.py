@@ -83,6 +83,9 @@ def test_a_connected_key_is_stored_as_ciphertext_only_and_never_shown_or_logged(
             "paper",
             False,
         )
+        # the simulator's apiRestrictions, as mainnet's: no IP whitelist, so trading ends in 30 days
+        assert (body["permissions"]["can_withdraw"], body["permissions"]["ip_restricted"]) == (False, False)
+        assert body["permissions"]["trading_expires_at"] is not None
     # AND a refused key is the exchange's reason, with the first connection left as it was
     assert refused[0] == 422
     assert refused[1]["error"]["code"] == "exchange_key_refused"

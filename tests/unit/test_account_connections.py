@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -314,3 +315,20 @@ def test_two_first_uses_at_once_end_with_one_paper_account_both_use() -> None:
 def _stored_credentials(store: InMemoryConnectionStore, cipher: ContextCipher, user_id: str) -> ApiCredentials:
     stored = store.connections[user_id]
     return ApiCredentials(stored.api_key, cipher.decrypt(stored.secret_ciphertext, user_id=user_id))
+
+
+def test_the_keys_permissions_are_kept_and_an_ending_trading_permission_is_warned_about() -> None:
+    # the simulator serves apiRestrictions as mainnet does: a key without an IP whitelist stops trading
+    world = World(Network.SIMULATOR)
+    ends = datetime.fromtimestamp(NOW, UTC) + timedelta(days=3)
+    world.directory.accounts["KEY-abcd"] = (
+        SECRET,
+        KeyPermissions(can_trade=True, can_withdraw=False, ip_restricted=False, trading_expires_at=ends),
+    )
+
+    view = world.service.connect(_principal(), "KEY-abcd", SECRET)
+
+    assert view.permissions.ip_restricted is False
+    assert view.permissions.trading_expires_at == ends
+    assert view.warning is not None
+    assert "unless it is restricted to trusted IPs" in view.warning

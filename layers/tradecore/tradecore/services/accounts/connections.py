@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
 
 from tradecore.domain.accounts import (
     ApiCredentials,
@@ -47,13 +46,6 @@ HOW_TO_CONNECT = (
     '{"api_key": ..., "api_secret": ...} using a Binance key with spot trading enabled and withdrawals disabled.'
 )
 ORDERS_STAY = "Open orders stay on the exchange: cancel them there (or before disconnecting) if you do not want them."
-
-
-@runtime_checkable
-class KeyPermissionsReader(Protocol):
-    """An exchange that says what a key may do (``/sapi/v1/account/apiRestrictions``)."""
-
-    def get_key_permissions(self) -> KeyPermissions: ...
 
 
 @dataclass(frozen=True)
@@ -184,8 +176,8 @@ class ConnectionService:
     def _verify(self, exchange: Exchange) -> KeyPermissions:
         try:
             exchange.get_balances()  # a signed read: proves the key and secret belong together
-            read_permissions = self._network is Network.MAINNET and isinstance(exchange, KeyPermissionsReader)
-            permissions = exchange.get_key_permissions() if read_permissions else KeyPermissions(can_trade=True)
+            # trade, withdraw, IP whitelist, when trading ends (the testnet says only can_trade)
+            permissions = exchange.get_key_permissions()
         except ExchangeRejectedError as exc:
             reason = exc.reason or exc.message
             raise ExchangeKeyRefusedError(
