@@ -68,6 +68,8 @@ class FakeCache:
         self.items[user_id] = (snapshot, self.clock() + ttl_seconds)
 
     def invalidate(self, user_id: str) -> None:
+        if self.down:
+            raise DependencyUnavailableError("dynamodb down", dependency="dynamodb")
         self.items.pop(user_id, None)
 
     def acquire_refresh(self, user_id: str, *, window_seconds: int, now: float) -> WindowCount:

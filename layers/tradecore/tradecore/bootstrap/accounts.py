@@ -60,6 +60,7 @@ class AccountsWiring(CoreWiring):
             egress_ip=settings.egress_ip or None,  # the template passes "" without static egress
             credentials_ttl_seconds=settings.exchange_credentials_cache_seconds,
             clock=self.clock,
+            account_cache=self.account_cache,  # connecting or removing a key drops the cached view
         )
 
     @cached_property

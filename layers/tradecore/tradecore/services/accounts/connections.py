@@ -29,6 +29,7 @@ from tradecore.domain.accounts import (
 from tradecore.domain.users import Principal
 from tradecore.errors import (
     ConflictError,
+    DependencyUnavailableError,
     ExchangeKeyRefusedError,
     ExchangeRejectedError,
     ForbiddenError,
@@ -36,7 +37,7 @@ from tradecore.errors import (
     OperationalError,
     WithdrawalEnabledKeyError,
 )
-from tradecore.ports.accounts import ConnectionStore, ExchangeDirectory, PaperAccounts, SecretCipher
+from tradecore.ports.accounts import AccountCache, ConnectionStore, ExchangeDirectory, PaperAccounts, SecretCipher
 from tradecore.ports.exchange import Exchange
 
 logger = logging.getLogger(__name__)
@@ -90,8 +91,10 @@ class ConnectionService:
         credentials_ttl_seconds: float = 300,
         credentials_cache_size: int = 256,
         clock: Callable[[], float] = time.time,
+        account_cache: AccountCache | None = None,
     ) -> None:
         self._store, self._cipher, self._directory, self._paper = store, cipher, directory, paper
+        self._account_cache = account_cache  # the account view's: it must follow the connection
         self._network, self._mainnet_enabled = network, mainnet_enabled
         self._paper_usdt, self._egress_ip = paper_usdt, egress_ip
         self._ttl, self._cache_size, self._clock = credentials_ttl_seconds, credentials_cache_size, clock
@@ -126,6 +129,7 @@ class ConnectionService:
         )
         self._store.put(connection)
         self._credentials.pop(principal.user_id, None)
+        self._forget_account(principal.user_id)
         return self._view(connection)
 
     def get(self, principal: Principal) -> ConnectionView:
@@ -142,6 +146,7 @@ class ConnectionService:
         if not self._store.delete(principal.user_id):
             raise NotFoundError("No exchange account is connected")
         self._credentials.pop(principal.user_id, None)
+        self._forget_account(principal.user_id)
         return Disconnected(removed=True)
 
     # ---------------------------------------------------------------- for trading and the account view
@@ -210,12 +215,24 @@ class ConnectionService:
         )
         if replacing:
             self._store.put(connection)
+            self._forget_account(user_id)
             return connection
         if self._store.add(connection):
             return connection
         # another instance's first use stored its paper account first: everyone trades that one
         # (ours stays unused on the simulator), never two accounts for one user
         return self._store.get(user_id)
+
+    def _forget_account(self, user_id: str) -> None:
+        """Drop the cached account view of the key just replaced or removed (on every instance), so
+        it never shows an account the user no longer holds. The change itself is already stored:
+        a cache outage costs at most one cache lifetime of a stale view, not the request."""
+        if self._account_cache is None:
+            return
+        try:
+            self._account_cache.invalidate(user_id)
+        except DependencyUnavailableError:
+            logger.warning("account cache unavailable; the previous account view expires on its own")
 
     def _decrypted(self, connection: ExchangeConnection) -> ApiCredentials:
         now = self._clock()
