@@ -12,6 +12,7 @@ from ai import app as ai_app
 from tests.integration.exchange_sim_fixtures import SimServer
 from tests.support.servers import MongoServer, free_port
 from trade import app as trade_app
+from tradecore.adapters.mongo.migrations import LATEST_VERSION
 from tradecore.bootstrap import bootstrap
 from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
@@ -90,7 +91,7 @@ def test_health_reports_pending_migrations_as_degraded(
         "status": "degraded",
         "detail": "schema migrations pending",
         "schema_version": 0,
-        "schema_latest": 1,
+        "schema_latest": LATEST_VERSION,
     }
 
 
