@@ -7,7 +7,6 @@ container instance answers from the same cache entry until an invalidation (a tr
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,8 @@ import pytest
 
 from tests.conftest import LogCapture
 from tests.integration.exchange_sim_fixtures import SimServer
-from tests.support.auth import FastPasswordHasher, add_user, api_event, create_service_state_table
+from tests.support.accounts import accounts_settings, trade_container
+from tests.support.auth import FastPasswordHasher, add_user, api_event
 from trade import app as trade_app
 from tradecore.bootstrap import Container, bootstrap
 from tradecore.config import Settings
@@ -29,24 +29,13 @@ Invoke = Callable[..., tuple[int, dict[str, Any]]]
 def settings(
     mongo_settings: Settings, moto_server: str, sim_server: SimServer, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    import boto3
-
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    table = f"state-{uuid.uuid4().hex[:10]}"
-    create_service_state_table(table_name=table)
-    key_id = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
-    return mongo_settings.model_copy(
-        update={"service_state_table": table, "kms_key_id": key_id, "binance_simulator_url": sim_server.url}
-    )
+    return accounts_settings(mongo_settings, moto_server, sim_server.url, monkeypatch)
 
 
 @pytest.fixture
 def container(settings: Settings) -> Iterator[Container]:
-    container = bootstrap(settings, password_hasher=FastPasswordHasher())
-    container.migrate()
-    trade_app.app.state.container = container
-    yield container
-    trade_app.app.state.container = None
+    with trade_container(settings) as container:
+        yield container
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ and no log line (at DEBUG); a refused key stores nothing."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,9 +13,10 @@ import pytest
 
 from tests.conftest import LogCapture
 from tests.integration.exchange_sim_fixtures import SimServer
-from tests.support.auth import FastPasswordHasher, add_user, api_event, create_service_state_table
+from tests.support.accounts import accounts_settings, trade_container
+from tests.support.auth import add_user, api_event
 from trade import app as trade_app
-from tradecore.bootstrap import Container, bootstrap
+from tradecore.bootstrap import Container
 from tradecore.config import Settings
 from tradecore.domain.users import Role
 from tradecore.errors import OperationalError
@@ -29,25 +29,9 @@ Invoke = Callable[..., tuple[int, dict[str, Any]]]
 def container(
     mongo_settings: Settings, moto_server: str, sim_server: SimServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Container]:
-    import boto3
-
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    table = f"state-{uuid.uuid4().hex[:10]}"
-    create_service_state_table(table_name=table)
-    key_id = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
-    settings = mongo_settings.model_copy(
-        update={
-            "service_state_table": table,
-            "kms_key_id": key_id,
-            "binance_simulator_url": sim_server.url,
-            "log_level": "DEBUG",
-        }
-    )
-    container = bootstrap(settings, password_hasher=FastPasswordHasher())
-    container.migrate()
-    trade_app.app.state.container = container
-    yield container
-    trade_app.app.state.container = None
+    settings = accounts_settings(mongo_settings, moto_server, sim_server.url, monkeypatch, log_level="DEBUG")
+    with trade_container(settings) as container:
+        yield container
 
 
 @pytest.fixture
