@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import LogCapture
 from tests.integration.exchange_sim_fixtures import SimServer
-from tests.support.accounts import accounts_settings, trade_container
+from tests.support.accounts_world import accounts_settings, trade_container
 from tests.support.auth import add_user, api_event
 from trade import app as trade_app
 from tradecore.bootstrap import Container
