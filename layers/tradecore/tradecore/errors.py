@@ -31,6 +31,35 @@ class InvalidInputError(TradecoreError):
     default_message = "The request is not valid"
 
 
+class IdempotencyKeyError(InvalidInputError):
+    """The ``Idempotency-Key`` header is missing or malformed (nothing was done)."""
+
+    status = 400
+    code = "idempotency_key_required"
+    default_message = "Send an Idempotency-Key header (1-128 printable characters) with this request"
+
+
+class IdempotencyKeyReusedError(InvalidInputError):
+    """The key was already used for a different request: the first one stands, this one did nothing."""
+
+    code = "idempotency_key_reused"
+    default_message = "This Idempotency-Key was already used for a different request; use a new key"
+
+
+class RiskLimitError(InvalidInputError):
+    """The trade would break one of the user's risk limits (``details["limit"]`` names it)."""
+
+    code = "risk_limit_exceeded"
+    default_message = "The trade would exceed one of your risk limits"
+
+
+class SignalRefusedError(InvalidInputError):
+    """``use_ai`` was asked and the signal does not support the trade with enough confidence."""
+
+    code = "ai_signal_refused"
+    default_message = "The AI signal does not support this trade with the confidence you require"
+
+
 class AuthenticationError(TradecoreError):
     status = 401
     code = "unauthorized"
@@ -43,6 +72,13 @@ class ForbiddenError(TradecoreError):
     default_message = "Not allowed"
 
 
+class TradingHaltedError(ForbiddenError):
+    """The platform's kill switch is on: no new orders leave for anyone until an admin turns it off."""
+
+    code = "trading_halted"
+    default_message = "Trading is halted on the platform right now; no order was sent"
+
+
 class NotFoundError(TradecoreError):
     status = 404
     code = "not_found"
@@ -53,6 +89,13 @@ class ConflictError(TradecoreError):
     status = 409
     code = "conflict"
     default_message = "Conflict with the current state"
+
+
+class RequestInProgressError(ConflictError):
+    """The same Idempotency-Key is being served right now; retry after it finishes."""
+
+    code = "request_in_progress"
+    default_message = "A request with this Idempotency-Key is still in progress; retry in a moment"
 
 
 class RateLimitedError(TradecoreError):

@@ -34,3 +34,8 @@ class AnalysisStore(Protocol):
     ) -> AnalysisRecord | None:
         """The newest analysis for this closed candle and market state (digest) stored at or after ``not_before``."""
         ...
+
+    def latest(self, symbol: str, timeframe: str, not_before: datetime) -> AnalysisRecord | None:
+        """The newest analysis of ``symbol`` on ``timeframe`` stored at or after ``not_before``, whatever
+        the candle (the trade flow's fallback when the AI service cannot answer)."""
+        ...
