@@ -19,9 +19,16 @@ from binance.exceptions import BinanceAPIException
 
 from tests.integration.exchange_sim_fixtures import SimServer, binance_client, sim_server  # noqa: F401
 from tradecore.adapters.binance.exchange import BinanceExchange
-from tradecore.adapters.binance.mapping import oco_client_ids
 from tradecore.config import Settings
-from tradecore.domain.orders import OcoRequest, OrderListStatus, OrderRequest, OrderStatus, OrderType, Side
+from tradecore.domain.orders import (
+    OcoRequest,
+    OrderListStatus,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    oco_client_ids,
+)
 from tradecore.errors import NotFoundError
 
 D = Decimal

@@ -19,9 +19,16 @@ from binance.exceptions import BinanceAPIException
 
 from tradecore.adapters.binance.errors import may_have_been_executed, translate
 from tradecore.adapters.binance.exchange import BinanceExchange
-from tradecore.adapters.binance.mapping import OcoClientIds, oco_client_ids
 from tradecore.config import Settings
-from tradecore.domain.orders import OcoRequest, OrderListStatus, OrderRequest, OrderType, Side
+from tradecore.domain.orders import (
+    OcoClientIds,
+    OcoRequest,
+    OrderListStatus,
+    OrderRequest,
+    OrderType,
+    Side,
+    oco_client_ids,
+)
 from tradecore.errors import InvalidInputError, OrderStatusUnknownError
 
 

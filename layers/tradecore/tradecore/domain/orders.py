@@ -9,9 +9,11 @@ comparison or rounding on them raises ``decimal.InvalidOperation``, which would 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from tradecore.errors import InvalidInputError
 
@@ -183,6 +185,22 @@ class OcoRequest:
 
     def __post_init__(self) -> None:
         require_finite_decimals(self)
+
+
+class OcoClientIds(NamedTuple):
+    """The client ids of one OCO: the list's and each leg's."""
+
+    list_id: str
+    take_profit: str
+    stop_loss: str
+
+
+def oco_client_ids(client_key: str) -> OcoClientIds:
+    """The ids an OCO placed under the caller's key gets: the same key always names the same list,
+    so a retry finds it. Within Binance's ``^[a-zA-Z0-9-_]{1,36}$`` whatever the key: ``oco-``,
+    28 hex digits of the key's SHA-256 (112 bits), and a suffix per role."""
+    digest = hashlib.sha256(client_key.encode()).hexdigest()[:28]
+    return OcoClientIds(f"oco-{digest}-ls", f"oco-{digest}-tp", f"oco-{digest}-sl")
 
 
 class OrderListStatus(StrEnum):

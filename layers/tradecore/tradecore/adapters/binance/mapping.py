@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from tradecore.domain.accounts import KeyPermissions
 from tradecore.domain.orders import (
@@ -184,22 +183,6 @@ def trade(raw: dict[str, Any]) -> Trade:
 
 
 # --- order lists -------------------------------------------------------------------------------
-class OcoClientIds(NamedTuple):
-    """The client ids of one OCO: the list's and each leg's."""
-
-    list_id: str
-    take_profit: str
-    stop_loss: str
-
-
-def oco_client_ids(client_key: str) -> OcoClientIds:
-    """The ids an OCO placed under the caller's key gets: the same key always names the same list,
-    so a retry finds it. Within Binance's ``^[a-zA-Z0-9-_]{1,36}$`` whatever the key: ``oco-``,
-    28 hex digits of the key's SHA-256 (112 bits), and a suffix per role."""
-    digest = hashlib.sha256(client_key.encode()).hexdigest()[:28]
-    return OcoClientIds(f"oco-{digest}-ls", f"oco-{digest}-tp", f"oco-{digest}-sl")
-
-
 def key_permissions(raw: dict[str, Any]) -> KeyPermissions:
     """``/sapi/v1/account/apiRestrictions``: spot trading, withdrawals, the IP whitelist, and when
     trading ends (Binance sends ``tradingAuthorityExpirationTime`` only for keys without a whitelist)."""

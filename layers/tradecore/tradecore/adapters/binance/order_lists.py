@@ -8,7 +8,7 @@ from typing import Any
 from tradecore.adapters.binance import mapping
 from tradecore.adapters.binance.orders import BinanceOrders
 from tradecore.domain.order_math import prepare_order
-from tradecore.domain.orders import OcoRequest, OcoResult, OrderRequest, OrderType
+from tradecore.domain.orders import OcoClientIds, OcoRequest, OcoResult, OrderRequest, OrderType, oco_client_ids
 from tradecore.errors import InvalidInputError
 
 
@@ -25,7 +25,7 @@ class BinanceOrderLists(BinanceOrders):
         """
         if not request.client_key:
             raise InvalidInputError("an OCO needs the caller's idempotency key", details={"field": "client_key"})
-        ids = mapping.oco_client_ids(request.client_key)
+        ids = oco_client_ids(request.client_key)
         params = self._oco_params(request, ids)
         return self._send_once(
             lambda: mapping.oco_result(self._call("create_oco_order", **params)),
@@ -33,7 +33,7 @@ class BinanceOrderLists(BinanceOrders):
             {"list_client_order_id": ids.list_id, "symbol": request.symbol},
         )
 
-    def _oco_params(self, request: OcoRequest, ids: mapping.OcoClientIds) -> dict[str, Any]:
+    def _oco_params(self, request: OcoRequest, ids: OcoClientIds) -> dict[str, Any]:
         """The ``POST /api/v3/orderList/oco`` parameters, both legs rounded and checked first."""
         rules = self.get_symbol_rules(request.symbol)
         price_check = OrderRequest(request.symbol, request.side, OrderType.LIMIT, request.quantity, price=request.price)
