@@ -72,3 +72,14 @@ class MongoAnalysisStore:
                 sort=[("timestamp", DESCENDING)],
             )
         return AnalysisRecord.from_document(doc) if doc else None
+
+    def latest(self, symbol: str, timeframe: str, not_before: datetime) -> AnalysisRecord | None:
+        """The newest analysis of ``symbol`` on ``timeframe`` stored since ``not_before``, whatever its
+        candle or market state (the trade flow's stored-signal fallback)."""
+        with translate_errors("read analyses"):
+            doc = self._collection.find_one(
+                # served by the symbol+timestamp index; the timeframe only filters what it finds
+                {"symbol": symbol, "timeframe": timeframe, "timestamp": {"$gte": not_before}},
+                sort=[("timestamp", DESCENDING)],
+            )
+        return AnalysisRecord.from_document(doc) if doc else None

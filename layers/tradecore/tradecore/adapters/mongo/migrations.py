@@ -77,9 +77,22 @@ def _exchange_connections(db: Database, _retention_days: int) -> None:
     db.exchange_connections.create_index("user_id", unique=True, name="user_unique")
 
 
+def _trade_queries(db: Database, _retention_days: int) -> None:
+    # the trades page in its exact order (time to the millisecond, then the microseconds, then the id),
+    # all of a user's trades and those of one symbol (also the positions' executed trades)
+    page_order = [("created_at", DESCENDING), ("created_at_us", DESCENDING), ("_id", DESCENDING)]
+    db.trades.create_index([("user_id", ASCENDING), *page_order], name="user_page")
+    db.trades.create_index([("user_id", ASCENDING), ("symbol", ASCENDING), *page_order], name="user_symbol_created")
+    # a user's trades whose stop-loss / take-profit is on the exchange (closing a position cancels them)
+    db.trades.create_index(
+        [("user_id", ASCENDING), ("protection.status", ASCENDING), ("symbol", ASCENDING)], name="user_protection"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial indexes", _initial_indexes),
     Migration(2, "exchange connections", _exchange_connections),
+    Migration(3, "trade queries", _trade_queries),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
