@@ -153,6 +153,20 @@ class Settings(BaseSettings):
     )
     max_order_notional_usdt: Decimal = Field(default=Decimal("10000"), gt=0)
 
+    # --- trading: the risk limits of users who set none (their bot settings override them) ---
+    risk_max_trade_usdt: Decimal = Field(default=Decimal("2000"), ge=0)  # 0 disables a cap
+    risk_max_position_usdt: Decimal = Field(default=Decimal("5000"), ge=0)
+    risk_max_open_positions: int = Field(default=5, ge=0)
+    risk_daily_loss_limit_usdt: Decimal = Field(default=Decimal("500"), ge=0)
+    risk_min_ai_confidence: float = Field(default=0.70, ge=0, le=1)
+    # the AI signal a trade asks for: its timeframe and how many closed candles the analysis sees
+    trade_signal_timeframe: str = "1h"
+    trade_signal_candles: int = Field(default=200, ge=50, le=1000)
+    # a protective stop-loss becomes a stop-limit this far beyond its stop, so it can still fill in
+    # the falling market that triggered it
+    stop_limit_slippage: Decimal = Field(default=Decimal("0.005"), ge=0, lt=Decimal("0.2"))
+    idempotency_expiry_seconds: int = Field(default=24 * 3600, ge=60)
+
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, data: Any) -> Any:

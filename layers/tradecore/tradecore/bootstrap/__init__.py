@@ -2,7 +2,8 @@
 
 Everything is built lazily on first use and cached on the container, which a Lambda container
 keeps across invocations. The wiring is one module per capability (``core``, ``auth``,
-``accounts``, ``realtime``, ``analysis``, ``exchange``, ``health``), each a mixin of :class:`Container`. Tests
+``accounts``, ``realtime``, ``analysis``, ``exchange``, ``trading``, ``health``), each a mixin of
+:class:`Container`. Tests
 override leaves by provider name, and everything built on them uses the replacements::
 
     container = bootstrap(settings, clock=FakeClock(), exchange=FakeExchange())
@@ -19,13 +20,16 @@ from tradecore.bootstrap.core import CoreWiring
 from tradecore.bootstrap.exchange import ExchangeWiring
 from tradecore.bootstrap.health import CRITICAL_COMPONENTS, HealthWiring
 from tradecore.bootstrap.realtime import RealtimeWiring
+from tradecore.bootstrap.trading import TradingWiring
 from tradecore.config import Settings, get_settings
 from tradecore.observability import configure_logging, register_secrets
 
 __all__ = ["CRITICAL_COMPONENTS", "Container", "ContainerSlot", "bootstrap", "resolve_settings"]
 
 
-class Container(AccountsWiring, AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring):
+class Container(
+    TradingWiring, AccountsWiring, AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring
+):
     """Lazily built adapters and services for one process."""
 
 

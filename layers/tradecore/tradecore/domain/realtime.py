@@ -35,6 +35,7 @@ class MessageType(StrEnum):
     AI_SIGNAL = "ai_signal"
     TRADE_SIGNAL = "trade_signal"
     TRADE_EXECUTED = "trade_executed"
+    ORDER_UPDATE = "order_update"
     ACCOUNT_UPDATE = "account_update"
     SERVICE_STATUS = "service_status"
     ERROR = "error"

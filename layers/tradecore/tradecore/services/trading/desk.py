@@ -1,0 +1,132 @@
+"""The part of the money path every order shares (a trade, a position's close): record the intent,
+send the order once, record what came back, protect it, tell the user.
+
+No order leaves without a record (the store, or the outbox while MongoDB is down); an uncertain
+failure ends ``unknown`` (looked up, never resent); the exchange's refusal is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from tradecore.domain.accounts import TradingMode
+from tradecore.domain.orders import OrderRequest, SymbolRules
+from tradecore.domain.trades import TradeRecord, TradeStatus
+from tradecore.errors import DependencyUnavailableError, ExchangeRejectedError, NotFoundError, OrderStatusUnknownError
+from tradecore.observability import logger
+from tradecore.ports import Exchange
+from tradecore.services.trading.events import TradeEvents
+from tradecore.services.trading.journal import RecordedIn, TradeJournal
+from tradecore.services.trading.protection import ProtectionDesk
+
+
+@dataclass
+class OrderDesk:
+    journal: TradeJournal
+    protection: ProtectionDesk
+    events: TradeEvents
+    clock: Callable[[], float] = time.time
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def pending(
+        self, user_id: str, order: OrderRequest, rules: SymbolRules, mode: TradingMode, **details: Any
+    ) -> TradeRecord:
+        """A new trade record for ``order`` (as it will be sent), status ``pending``; ``details`` fill
+        the rest (what was requested, the signal, the protection asked for, the source)."""
+        now = self.now()
+        return TradeRecord(
+            id=uuid.uuid4().hex,
+            user_id=user_id,
+            client_order_id=order.client_order_id or "",
+            symbol=order.symbol,
+            base_asset=rules.base_asset,
+            quote_asset=rules.quote_asset,
+            side=order.side,
+            type=order.type,
+            mode=mode,
+            status=TradeStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+            sent_quantity=order.quantity,
+            sent_quote_amount=order.quote_quantity,
+            sent_price=order.price,
+            **details,
+        )
+
+    def recorded(self, user_id: str, client_order_id: str) -> TradeRecord | None:
+        """The trade already recorded under this client id; None also when the store is down (the
+        exchange's own client-id check and the lookups still stand)."""
+        try:
+            return self.journal.store.by_client_order_id(user_id, client_order_id)
+        except DependencyUnavailableError:
+            return None
+
+    def adopt(self, exchange: Exchange, pending: TradeRecord) -> tuple[TradeRecord, RecordedIn] | None:
+        """A pending trade as the exchange knows its order; None when the exchange has none (send it)."""
+        try:
+            result = exchange.get_order(pending.symbol, client_order_id=pending.client_order_id)
+        except NotFoundError:
+            return None
+        trade = pending.with_order(result, self.now())
+        recorded = self.journal.record(trade, must=False)
+        self.events.trade_changed(trade, executed=True)
+        return trade, recorded
+
+    def send(
+        self, exchange: Exchange, trade: TradeRecord, order: OrderRequest, reference_price: Decimal | None,
+        rules: SymbolRules, *, recorded_already: bool = False,
+    ) -> tuple[TradeRecord, RecordedIn]:  # fmt: skip
+        """Record ``trade`` (pending) unless it is, send ``order`` once, protect the fill, record the
+        result and tell the user. ``DependencyUnavailableError`` when the order certainly did not
+        leave (nothing recorded, or the pending record that a retry resolves)."""
+        if not recorded_already:
+            self.journal.record(trade, must=True)
+        trade = self._place(exchange, trade, order, reference_price)
+        protection = self.protection.place(exchange, trade, rules)
+        if protection != trade.protection:
+            trade = trade.advanced(self.now(), protection=protection)
+        recorded = self.journal.record(trade, must=False)
+        self.events.trade_changed(trade, executed=True)
+        return trade, recorded
+
+    def cancel_protection(self, user_id: str, exchange: Exchange, symbol: str) -> int:
+        """Cancel the active stop-loss / take-profit of the user's ``symbol`` trades (their coins are
+        about to be sold); how many were cancelled."""
+        try:
+            protected = self.journal.store.protected(user_id, symbol)
+        except DependencyUnavailableError:
+            logger.warning("protected trades unreadable; selling without cancelling protection first")
+            return 0
+        for trade in protected:
+            cancelled = self.protection.cancel(exchange, trade)
+            updated = trade.advanced(self.now(), protection=cancelled)
+            self.journal.record(updated, must=False)
+            self.events.trade_changed(updated, executed=False)
+        return len(protected)
+
+    def _place(
+        self, exchange: Exchange, trade: TradeRecord, order: OrderRequest, reference_price: object
+    ) -> TradeRecord:
+        try:
+            result = exchange.place_order(order, reference_price=reference_price)  # type: ignore[arg-type]
+        except OrderStatusUnknownError as exc:
+            logger.error(
+                "order outcome unknown; reconciliation settles it", extra={"client_order_id": trade.client_order_id}
+            )
+            return trade.advanced(self.now(), status=TradeStatus.UNKNOWN, reason=exc.message)
+        except ExchangeRejectedError as exc:
+            return trade.advanced(
+                self.now(), status=TradeStatus.REJECTED, reason=exc.reason or exc.message,
+                extra={"code": exc.code, "exchange_code": str(exc.exchange_code or "")},
+            )  # fmt: skip
+        # DependencyUnavailableError: certainly not placed (the adapter says so); it propagates and
+        # the record stays pending: a retry of the same key looks the order up before sending it
+        return trade.with_order(result, self.now())
