@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from tradecore.domain.analysis_digest import input_digest
 from tradecore.domain.analysis_record import AnalysisRecord
-from tradecore.domain.candles import CandleSeries, build_series, check_symbol, check_timeframe
+from tradecore.domain.candles import CandleSeries, check_symbol, check_timeframe
 from tradecore.domain.client_indicators import clean_client_indicators
-from tradecore.domain.indicators import MIN_CANDLES, Indicators, clean, compute_indicators
+from tradecore.domain.indicators import Indicators, clean, compute_indicators
+from tradecore.domain.market_view import candle_series
 from tradecore.domain.realtime import MessageType
 from tradecore.domain.signals import MarketView, Source, Verdict
 from tradecore.errors import DependencyUnavailableError, InvalidInputError
@@ -125,8 +124,7 @@ class AnalysisService:
         series: dict[str, CandleSeries] = {}
         indicators: dict[str, Indicators] = {}
         for timeframe, (field_name, rows) in frames.items():
-            array = np.asarray(rows, dtype=np.float64).reshape(-1, 6) if len(rows) else np.empty((0, 6))
-            series[timeframe] = build_series(timeframe, array, field=field_name, min_candles=MIN_CANDLES)
+            series[timeframe] = candle_series(timeframe, rows, field=field_name)
             indicators[timeframe] = self._indicators_of(request.symbol, series[timeframe])
         return MarketView(request.symbol, request.timeframe, series, indicators, client_indicators)
 
