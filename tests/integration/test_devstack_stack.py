@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def test_whole_stack_serves_every_route_and_stops_cleanly(mongo_server: MongoSer
         assert asyncio.run(refused()) in (401, 403)
         # AND the dashboard is told the core API's real port (not the default 8080)
         dashboard = f"http://127.0.0.1:{ports['DASHBOARD_PORT']}"
-        config = requests.get(f"{dashboard}/config.js", timeout=10)
+        config = _when_served(f"{dashboard}/config.js")
         assert config.status_code == 200
         assert config.headers["content-type"].startswith("application/javascript")
         core_port = ports["CORE_API_PORT"]
@@ -154,3 +155,16 @@ def test_devstack_invoke_unknown_function_says_so(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "NoSuchFunction" in result.stderr
     assert signal.SIGTERM  # the module is importable on this platform
+
+
+def _when_served(url: str, timeout: float = 60) -> requests.Response:
+    """GET ``url`` once it is served: the dashboard comes up last, after the demo paper account
+    (which the health check does not wait for), so right after health it may not listen yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return requests.get(url, timeout=10)
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
