@@ -89,7 +89,7 @@ class TradingWiring(CoreWiring):
     @cached_property
     def signal_client(self) -> SignalClient:
         """The AI service over HTTP (service token, retries, the breaker every instance shares)."""
-        from tradecore.adapters.http.ai_client import AiServiceClient
+        from tradecore.adapters.http.ai_client import AI_SERVICE_BREAKER, AiServiceClient
         from tradecore.domain.breaker import BreakerPolicy
         from tradecore.resilience import CircuitBreaker
 
@@ -100,8 +100,9 @@ class TradingWiring(CoreWiring):
         )  # fmt: skip
         token = s.inter_service_token.get_secret_value() if s.inter_service_token else ""
         return AiServiceClient(
-            s.ai_service_url, token, CircuitBreaker("ai_service", self.breaker_store, policy, self.clock),
+            s.ai_service_url, token, CircuitBreaker(AI_SERVICE_BREAKER, self.breaker_store, policy, self.clock),
             timeout_seconds=s.ai_timeout_seconds, retry_delays=s.ai_retry_delays_seconds,
+            min_attempt_seconds=s.ai_min_attempt_seconds,
         )  # fmt: skip
 
     @cached_property

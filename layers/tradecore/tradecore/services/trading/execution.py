@@ -42,6 +42,8 @@ from tradecore.services.trading.outcome import ExecutionOutcome
 from tradecore.services.trading.signals import ResolvedSignal, SignalResolver
 
 MAX_IDEMPOTENCY_KEY = 128
+# what the signal's fallbacks leave of the budget for recording, placing and protecting the order
+ORDER_RESERVE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ class TradeExecutor:
     def _signal(self, intent: TradeIntent, market: Exchange, deadline: float) -> ResolvedSignal:
         timeframe = self.policy.signal_timeframe
         candles = market.get_klines(intent.symbol, timeframe, limit=self.policy.signal_candles)
-        return self._signals.resolve(intent.symbol, timeframe, candles, deadline)
+        return self._signals.resolve(intent.symbol, timeframe, candles, deadline - ORDER_RESERVE_SECONDS)
 
     def _limits(self, user_id: str) -> RiskLimits:
         try:
