@@ -69,13 +69,16 @@ class OrderDesk:
         except DependencyUnavailableError:
             return None
 
-    def adopt(self, exchange: Exchange, pending: TradeRecord) -> tuple[TradeRecord, RecordedIn] | None:
-        """A pending trade as the exchange knows its order; None when the exchange has none (send it)."""
+    def adopt(
+        self, exchange: Exchange, pending: TradeRecord, rules: SymbolRules
+    ) -> tuple[TradeRecord, RecordedIn] | None:
+        """A pending trade as the exchange knows its order, with the protection it asked for placed
+        (the attempt that sent it stopped before that); None when the exchange has none (send it)."""
         try:
             result = exchange.get_order(pending.symbol, client_order_id=pending.client_order_id)
         except NotFoundError:
             return None
-        trade = pending.with_order(result, self.now())
+        trade = self._protect(exchange, pending.with_order(result, self.now()), rules)
         recorded = self.journal.record(trade, must=False)
         self.events.trade_changed(trade, executed=True)
         return trade, recorded
@@ -89,10 +92,7 @@ class OrderDesk:
         leave (nothing recorded, or the pending record that a retry resolves)."""
         if not recorded_already:
             self.journal.record(trade, must=True)
-        trade = self._place(exchange, trade, order, reference_price)
-        protection = self.protection.place(exchange, trade, rules)
-        if protection != trade.protection:
-            trade = trade.advanced(self.now(), protection=protection)
+        trade = self._protect(exchange, self._place(exchange, trade, order, reference_price), rules)
         recorded = self.journal.record(trade, must=False)
         self.events.trade_changed(trade, executed=True)
         return trade, recorded
@@ -111,6 +111,10 @@ class OrderDesk:
             self.journal.record(updated, must=False)
             self.events.trade_changed(updated, executed=False)
         return len(protected)
+
+    def _protect(self, exchange: Exchange, trade: TradeRecord, rules: SymbolRules) -> TradeRecord:
+        protection = self.protection.place(exchange, trade, rules)
+        return trade if protection == trade.protection else trade.advanced(self.now(), protection=protection)
 
     def _place(
         self, exchange: Exchange, trade: TradeRecord, order: OrderRequest, reference_price: object

@@ -133,7 +133,7 @@ class TradeExecutor:
             # a retry that slipped past the idempotency table: the order is already known
             return ExecutionOutcome(existing, None, self.policy.network.mode, degraded=False)
         if existing is not None:  # an earlier attempt stopped after recording: did its order leave?
-            adopted = self._desk.adopt(exchange, existing)
+            adopted = self._desk.adopt(exchange, existing, rules)
             if adopted is not None:
                 return ExecutionOutcome(adopted[0], None, self.policy.network.mode, adopted[1] is not RecordedIn.STORE,
                                         adopted[1])  # fmt: skip
