@@ -27,6 +27,7 @@ EXCHANGE_CALLERS = {
     "PutExchangeConnectionFunction",
     "ExecuteTradeFunction",
     "ClosePositionFunction",
+    "CancelOrderFunction",
     "AccountSyncFunction",
     "ReconcileFunction",
 }

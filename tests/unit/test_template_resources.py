@@ -15,6 +15,7 @@ POSTERS = {
     "WebSocketFunction",
     "ExecuteTradeFunction",
     "ClosePositionFunction",
+    "CancelOrderFunction",
     "AccountSyncFunction",
     "ReconcileFunction",
     "HealthMonitorFunction",
@@ -148,7 +149,7 @@ def test_every_function_can_read_the_app_secret_and_nothing_else_writes_the_outb
         if "SQSSendMessagePolicy" in kinds:
             senders.add(name)
             assert referenced_resources(kinds["SQSSendMessagePolicy"]) == {"TradeOutbox"}
-    assert senders == {"ExecuteTradeFunction", "ClosePositionFunction", "ReconcileFunction"}
+    assert senders == {"ExecuteTradeFunction", "ClosePositionFunction", "CancelOrderFunction", "ReconcileFunction"}
     pollers = {name for name, f in FUNCTIONS.items() if any("SQSPollerPolicy" in p for p in f.policies)}
     assert pollers == {"OutboxDrainFunction"}
 
@@ -309,6 +310,7 @@ SECRET_READERS = {
     "AccountFunction",
     "ExecuteTradeFunction",
     "ClosePositionFunction",
+    "CancelOrderFunction",
     "AccountSyncFunction",
     "ReconcileFunction",
 }

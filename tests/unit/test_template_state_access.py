@@ -1,6 +1,7 @@
 """template.yaml: every core API function may use the ServiceStateTable as its code does. Every
 authenticated request reads the token denylist there; the functions that change a user's exchange
-connection (or read the account) also write it: they drop the user's cached account view."""
+connection (or read the account, or trade, close or cancel) also write it: they drop the user's cached
+account view."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ TEMPLATE = SamTemplate.load()
 FUNCTIONS = TEMPLATE.functions()
 PUBLIC_DOCUMENTS = {"ApiOpenApiFunction"}  # serves the OpenAPI document: no token, no state
 CORE_FUNCTIONS = sorted({route.function for route in TEMPLATE.http_routes("CoreHttpApi")} - PUBLIC_DOCUMENTS)
-ACCOUNT_CACHE_WRITERS = ["AccountFunction", "PutExchangeConnectionFunction", "DeleteExchangeConnectionFunction"]
+ACCOUNT_CACHE_WRITERS = [
+    "AccountFunction",
+    "PutExchangeConnectionFunction",
+    "DeleteExchangeConnectionFunction",
+    # a trade, a close or a cancel changes the account: each drops the cached view
+    "ExecuteTradeFunction",
+    "ClosePositionFunction",
+    "CancelOrderFunction",
+]
 
 
 def _state_policies(name: str) -> set[str]:
