@@ -65,3 +65,22 @@ def test_registry_reads_items_written_before_token_ids_and_versions(aws: None) -
     assert connection is not None
     assert (connection.role, connection.token_id, connection.channels_version) == (Role.VIEWER, "", 0)
     assert connection.channels == frozenset({"signals"})
+
+
+def test_registry_of_user_filters_by_channel_and_token(aws: None) -> None:
+    create_connections_table()
+    registry = DynamoConnectionRegistry(TABLE, "us-east-1", clock=FakeClock(NOW))
+    for connection_id, user_id, token_id, channels in [
+        ("c-trades", "u-1", "t-1", ["trades", "prices:BTCUSDT"]),
+        ("c-account", "u-1", "t-2", ["account"]),
+        ("c-prices", "u-1", "t-1", ["prices:BTCUSDT"]),
+        ("c-other", "u-2", "t-3", ["trades", "account"]),
+    ]:
+        registry.add(connection_id, user_id, Role.TRADER, token_id)
+        registry.set_channels(connection_id, channels, expected_version=0)
+
+    assert sorted(registry.of_user("u-1")) == ["c-account", "c-prices", "c-trades"]
+    assert registry.of_user("u-1", channel="trades") == ["c-trades"]
+    assert registry.of_user("u-1", channel="account") == ["c-account"]
+    assert registry.of_user("u-1", token_id="t-1", channel="trades") == ["c-trades"]
+    assert registry.of_user("u-1", token_id="t-2", channel="trades") == []

@@ -45,11 +45,13 @@ class MemoryRegistry:
     def subscribers(self, channel: str) -> list[str]:
         return [cid for cid, connection in self.items.items() if channel in connection.channels]
 
-    def of_user(self, user_id: str, token_id: str | None = None) -> list[str]:
+    def of_user(self, user_id: str, token_id: str | None = None, channel: str | None = None) -> list[str]:
         return [
             cid
             for cid, connection in self.items.items()
-            if connection.user_id == user_id and (token_id is None or connection.token_id == token_id)
+            if connection.user_id == user_id
+            and (token_id is None or connection.token_id == token_id)
+            and (channel is None or channel in connection.channels)
         ]
 
 
@@ -156,7 +158,7 @@ def test_end_sessions_with_a_token_ends_only_that_tokens_connections() -> None:
 
 def test_end_sessions_reports_a_registry_it_cannot_read() -> None:
     class DownRegistry(MemoryRegistry):
-        def of_user(self, user_id: str, token_id: str | None = None) -> list[str]:
+        def of_user(self, user_id: str, token_id: str | None = None, channel: str | None = None) -> list[str]:
             raise DependencyUnavailableError("DynamoDB unavailable", dependency="dynamodb")
 
     report = _fanout(DownRegistry(), FlakyCloser()).end_sessions("alice")
@@ -203,3 +205,26 @@ def test_revocation_through_the_token_service_survives_a_failed_close(make_setti
 
     assert sender.closed == ["c-2"]
     assert registry.items == {}
+
+
+def test_notify_reaches_only_the_users_connections_subscribed_to_the_messages_channel() -> None:
+    registry = MemoryRegistry()
+    for connection_id, user_id, channels in [
+        ("c-trades", "alice", {"trades"}),
+        ("c-account", "alice", {"account"}),
+        ("c-prices", "alice", {"prices:BTCUSDT"}),
+        ("c-bob", "bob", {"trades", "account"}),
+    ]:
+        registry.items[connection_id] = Connection(connection_id, user_id, Role.TRADER, "t", frozenset(channels))
+    sender = FlakyCloser()
+    fanout = _fanout(registry, sender)
+
+    fanout.notify("alice", MessageType.TRADE_EXECUTED, {"id": "t-1"})
+    fanout.notify("alice", MessageType.ORDER_UPDATE, {"id": "t-1"})
+    fanout.notify("alice", MessageType.ACCOUNT_UPDATE, {"stale": True})
+
+    assert sender.sent == [
+        ("c-trades", "trade_executed"),
+        ("c-trades", "order_update"),
+        ("c-account", "account_update"),
+    ]

@@ -42,6 +42,20 @@ class MessageType(StrEnum):
     PONG = "pong"
 
 
+# Which of a user's own channels each per-user message belongs to: only their connections that
+# subscribed to it receive it (a dashboard tab showing prices only does not get trade messages).
+_USER_CHANNEL_OF = {
+    MessageType.TRADE_EXECUTED: "trades",
+    MessageType.ORDER_UPDATE: "trades",
+    MessageType.ACCOUNT_UPDATE: "account",
+}
+
+
+def user_channel(message_type: MessageType) -> str | None:
+    """The per-user channel of ``message_type``; None for a message every connection of the user gets."""
+    return _USER_CHANNEL_OF.get(message_type)
+
+
 class Action(StrEnum):
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"

@@ -30,8 +30,9 @@ class ConnectionRegistry(Protocol):
         ...
 
     def subscribers(self, channel: str) -> list[str]: ...
-    def of_user(self, user_id: str, token_id: str | None = None) -> list[str]:
-        """The user's connection ids; with ``token_id`` only those opened with that token."""
+    def of_user(self, user_id: str, token_id: str | None = None, channel: str | None = None) -> list[str]:
+        """The user's connection ids; with ``token_id`` only those opened with that token, with
+        ``channel`` only those subscribed to it."""
         ...
 
 

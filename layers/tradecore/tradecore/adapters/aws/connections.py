@@ -96,16 +96,21 @@ class DynamoConnectionRegistry:
         }
         return self._paged(self._table.scan, kwargs, "list subscribers")
 
-    def of_user(self, user_id: str, token_id: str | None = None) -> list[str]:
-        """Connection ids of one user (only those opened with ``token_id`` when given), through the
-        ``user_id-index`` GSI."""
+    def of_user(self, user_id: str, token_id: str | None = None, channel: str | None = None) -> list[str]:
+        """Connection ids of one user (only those opened with ``token_id``, or subscribed to
+        ``channel``, when given), through the ``user_id-index`` GSI (it projects every attribute)."""
         kwargs: dict[str, Any] = {
             "IndexName": "user_id-index",
             "KeyConditionExpression": Key("user_id").eq(user_id),
             "ProjectionExpression": "connection_id",
         }
+        conditions = []
         if token_id is not None:
-            kwargs["FilterExpression"] = Attr("token_id").eq(token_id)
+            conditions.append(Attr("token_id").eq(token_id))
+        if channel is not None:
+            conditions.append(Attr("channels").contains(channel))
+        if conditions:
+            kwargs["FilterExpression"] = conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
         return self._paged(self._table.query, kwargs, "list user connections")
 
     def _paged(self, call: Any, kwargs: dict[str, Any], operation: str) -> list[str]:

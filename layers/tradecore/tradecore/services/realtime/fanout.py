@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from tradecore.domain.realtime import PER_USER_CHANNELS, MessageType, SessionsEnded
+from tradecore.domain.realtime import PER_USER_CHANNELS, MessageType, SessionsEnded, user_channel
 from tradecore.errors import DependencyUnavailableError, TradecoreError
 from tradecore.observability import current_trace_id, logger
 from tradecore.ports import ConnectionRegistry, MessageSender
@@ -48,8 +48,10 @@ class Fanout:
         self._deliver(lambda: self._registry.subscribers(channel), message_type, data)
 
     def notify(self, user_id: str, message_type: MessageType, data: dict[str, Any]) -> None:
-        """Send to every open connection of one user (trades, orders, account updates)."""
-        self._deliver(lambda: self._registry.of_user(user_id), message_type, data)
+        """Send to the user's connections subscribed to the message's own channel (``trades`` for
+        trade and order updates, ``account`` for account updates); other types to all of theirs."""
+        channel = user_channel(message_type)
+        self._deliver(lambda: self._registry.of_user(user_id, channel=channel), message_type, data)
 
     def end_sessions(self, user_id: str, token_id: str | None = None) -> SessionsEnded:
         """End the user's connections (only those opened with ``token_id`` when given); never raises.
