@@ -94,7 +94,7 @@ class OrderDesk:
             self.journal.record(trade, must=True)
         trade = self._protect(exchange, self._place(exchange, trade, order, reference_price), rules)
         recorded = self.journal.record(trade, must=False)
-        self.events.trade_changed(trade, executed=True)
+        self.events.trade_changed(trade, executed=True)  # after the record: a reader sees the outcome
         return trade, recorded
 
     def cancel_protection(self, user_id: str, exchange: Exchange, symbol: str) -> int:

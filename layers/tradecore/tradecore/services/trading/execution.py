@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tradecore.domain.accounts import Network
-from tradecore.domain.orders import Side, SymbolRules
+from tradecore.domain.orders import Balance, Side, SymbolRules
 from tradecore.domain.risk import RiskLimits, check_signal, check_trade_risk
 from tradecore.domain.trades import TradeRecord, TradeStatus, client_order_id_for
 from tradecore.domain.users import Principal
@@ -39,6 +39,7 @@ from tradecore.services.trading.exposure import ExposureReader
 from tradecore.services.trading.intent import PlannedOrder, TradeIntent, plan_order
 from tradecore.services.trading.journal import RecordedIn
 from tradecore.services.trading.outcome import ExecutionOutcome
+from tradecore.services.trading.reads import started
 from tradecore.services.trading.signals import ResolvedSignal, SignalResolver
 
 MAX_IDEMPOTENCY_KEY = 128
@@ -119,16 +120,24 @@ class TradeExecutor:
                 f"{intent.symbol} is not traded here; choose one of {', '.join(self.policy.symbols)}",
                 details={"field": "symbol"},
             )
-        if self._switch.halted():
-            raise TradingHaltedError()
-        exchange = self._exchanges.exchange_for(user_id)
-        market = self._market()
-        rules = market.get_symbol_rules(intent.symbol)
-        last_price = market.get_price(intent.symbol)
         client_order_id = client_order_id_for(user_id, key)
+        # every read in flight at once (reads.py); collected below in the order the rules need them
+        halted = started(self._switch.halted)
+        account = started(self._account, user_id)
+        on_record = started(self._desk.recorded, user_id, client_order_id)
+        limits_read = started(self._limits, user_id)
+        history = started(self._exposure.history, user_id)
+        market = self._market()
+        info = market.get_exchange_info()  # cached by the client
+        prices = market.get_prices(list(self.policy.symbols))
+        if halted.result():
+            raise TradingHaltedError()
+        exchange, balances = account.result()
+        rules = market.get_symbol_rules(intent.symbol)
+        last_price = prices.get(intent.symbol) or market.get_price(intent.symbol)
         plan = plan_order(intent, rules, last_price, client_order_id)
 
-        existing = self._desk.recorded(user_id, client_order_id)
+        existing = on_record.result()
         if existing is not None and existing.status is not TradeStatus.PENDING:
             # a retry that slipped past the idempotency table: the order is already known
             return ExecutionOutcome(existing, None, self.policy.network.mode, degraded=False)
@@ -138,8 +147,8 @@ class TradeExecutor:
                 return ExecutionOutcome(adopted[0], None, self.policy.network.mode, adopted[1] is not RecordedIn.STORE,
                                         adopted[1])  # fmt: skip
 
-        limits = self._limits(user_id)
-        exposure = self._exposure.read(user_id, exchange, market, intent, plan, rules)
+        limits = limits_read.result()
+        exposure = self._exposure.read(intent, plan, rules, balances, prices, info, history.result())
         check_trade_risk(limits, exposure.risk)
         exposure.check_balance()
         resolved = self._signal(intent, market, deadline) if intent.use_ai else None
@@ -173,6 +182,11 @@ class TradeExecutor:
             signal=None if resolved is None else resolved.summary,
             protection=self._desk.protection.requested(intent.stop_loss, intent.take_profit),
         )
+
+    def _account(self, user_id: str) -> tuple[Exchange, dict[str, Balance]]:
+        """The user's own exchange client and their balances (409 when they have not connected one)."""
+        exchange = self._exchanges.exchange_for(user_id)
+        return exchange, exchange.get_balances()
 
     def _signal(self, intent: TradeIntent, market: Exchange, deadline: float) -> ResolvedSignal:
         timeframe = self.policy.signal_timeframe

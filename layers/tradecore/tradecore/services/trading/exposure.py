@@ -21,7 +21,7 @@ from tradecore.domain.risk import RiskExposure
 from tradecore.domain.trades import ProtectionStatus, TradeRecord
 from tradecore.errors import DependencyUnavailableError, InsufficientFundsError
 from tradecore.observability import logger
-from tradecore.ports import Exchange, TradeStore
+from tradecore.ports import TradeStore
 from tradecore.services.trading.intent import PlannedOrder, TradeIntent
 
 _ZERO = Decimal(0)
@@ -48,19 +48,37 @@ class Exposure:
             )
 
 
+@dataclass(frozen=True)
+class StoredHistory:
+    realized_today: Decimal  # today's realized PnL (UTC day of the injected clock)
+    protected: dict[str, Decimal]  # per symbol, coins held by the user's active protective orders
+
+
 class ExposureReader:
     def __init__(self, store: TradeStore, symbols: tuple[str, ...], clock: Callable[[], float]) -> None:
         self._store = store
         self._symbols = symbols
         self._clock = clock
 
+    def history(self, user_id: str) -> StoredHistory:
+        """What the user's records say (MongoDB): today's realized PnL and the coins their active
+        protection holds per symbol. With the store down: zero and nothing, logged."""
+        try:
+            trades = self._store.executed(user_id)
+        except DependencyUnavailableError:
+            logger.warning("today's realized PnL unknown (trade store down); counted as zero")
+            return StoredHistory(_ZERO, {})
+        protected: dict[str, Decimal] = defaultdict(lambda: _ZERO)
+        for trade in trades:
+            if trade.protection is not None and trade.protection.status is ProtectionStatus.ACTIVE:
+                protected[trade.symbol] += trade.protection.quantity or _ZERO
+        return StoredHistory(self._realized_today(trades), dict(protected))
+
     def read(
-        self, user_id: str, exchange: Exchange, market: Exchange, intent: TradeIntent, plan: PlannedOrder,
-        rules: SymbolRules,
+        self, intent: TradeIntent, plan: PlannedOrder, rules: SymbolRules, balances: Mapping[str, Balance],
+        prices: Mapping[str, Decimal], info: Mapping[str, SymbolRules], history: StoredHistory,
     ) -> Exposure:  # fmt: skip
-        balances = exchange.get_balances()
-        prices = market.get_prices(list(self._symbols))
-        info = market.get_exchange_info()
+        """The trade's exposure from what was read (nothing is read here)."""
         to_usdt = Decimal(1) if rules.quote_asset == USDT else prices.get(f"{rules.quote_asset}{USDT}", _ZERO)
         price = prices.get(intent.symbol, plan.reference_price)
         held = _total(balances, rules.base_asset)
@@ -70,24 +88,18 @@ class ExposureReader:
             order_value_usdt=plan.value * to_usdt,
             position_value_usdt=held * price * to_usdt,
             open_position_symbols=_open_positions(balances, prices, info, self._symbols),
-            realized_pnl_today_usdt=self._realized_today(user_id, info),
+            realized_pnl_today_usdt=history.realized_today,
         )
         if intent.side is Side.BUY:
             available = _free(balances, rules.quote_asset)
         else:  # coins held by the position's own protection are freed before selling
-            available = _free(balances, rules.base_asset) + min(
-                self._protected_quantity(user_id, intent.symbol), _locked(balances, rules.base_asset)
-            )
+            protected = history.protected.get(intent.symbol, _ZERO)
+            available = _free(balances, rules.base_asset) + min(protected, _locked(balances, rules.base_asset))
         return Exposure(risk, plan, rules, available)
 
-    def _realized_today(self, user_id: str, info: Mapping[str, SymbolRules]) -> Decimal:
+    def _realized_today(self, trades: list[TradeRecord]) -> Decimal:
         now = datetime.fromtimestamp(self._clock(), UTC)
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        try:
-            trades = self._store.executed(user_id)
-        except DependencyUnavailableError:
-            logger.warning("today's realized PnL unknown (trade store down); counted as zero")
-            return _ZERO
         by_symbol: dict[str, list[TradeRecord]] = defaultdict(list)
         for trade in trades:
             by_symbol[trade.symbol].append(trade)
@@ -98,17 +110,6 @@ class ExposureReader:
                 symbol, first.base_asset, first.quote_asset, fills_of(symbol_trades), start, start + timedelta(days=1)
             )
         return total
-
-    def _protected_quantity(self, user_id: str, symbol: str) -> Decimal:
-        try:
-            trades = self._store.protected(user_id, symbol)
-        except DependencyUnavailableError:
-            return _ZERO
-        return sum(
-            (t.protection.quantity or _ZERO for t in trades
-             if t.protection is not None and t.protection.status is ProtectionStatus.ACTIVE),
-            _ZERO,
-        )  # fmt: skip
 
 
 def _open_positions(
