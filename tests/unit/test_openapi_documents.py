@@ -118,8 +118,12 @@ def test_each_document_lists_the_routes_of_its_api_and_nothing_else(
 
     assert documented == implemented - DOCUMENT_ROUTES
     assert documented <= declared, f"documented but not routed by the gateway: {documented - declared}"
-    # 8 auth routes + health + account + exchange connection (PUT, GET, DELETE); analyze + health
-    assert len(documented) == {"api_openapi": 13, "ai_openapi": 2}[name]
+    # never vacuous: each document has the routes its API is for
+    landmarks = {
+        "api_openapi": {"POST /api/auth/login", "GET /api/account", "POST /api/trades/execute", "GET /api/positions"},
+        "ai_openapi": {"POST /ai/analyze", "GET /ai/health"},
+    }[name]
+    assert landmarks <= documented
 
 
 def test_every_refusal_is_documented_with_the_error_envelope(
