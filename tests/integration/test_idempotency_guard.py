@@ -18,6 +18,7 @@ import pytest
 from devstack.template.reader import SamTemplate
 from tradecore.adapters.aws.idempotency import PowertoolsIdempotencyGuard
 from tradecore.errors import (
+    ConfigurationError,
     DependencyUnavailableError,
     IdempotencyKeyError,
     IdempotencyKeyReusedError,
@@ -210,3 +211,16 @@ def test_idempotency_guard_missing_table_is_unavailable(moto_server: str, monkey
         PowertoolsIdempotencyGuard("no-such-table", REGION).once("u-1#key-1", BODY, run)
     assert refused.value.dependency == "dynamodb"
     assert run.calls == 0
+
+
+def test_idempotency_guard_refuses_to_run_with_powertools_idempotency_disabled(
+    guard: PowertoolsIdempotencyGuard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the variable with which Powertools silently skips idempotency (meant for its tests)
+    monkeypatch.setenv("POWERTOOLS_IDEMPOTENCY_DISABLED", "true")
+    runs: list[int] = []
+
+    # WHEN a request comes THEN it is refused and nothing runs (a retried order could execute twice)
+    with pytest.raises(ConfigurationError, match="POWERTOOLS_IDEMPOTENCY_DISABLED"):
+        guard.once("user-1#k", {"a": 1}, lambda: runs.append(1) or {"ok": True})
+    assert runs == []

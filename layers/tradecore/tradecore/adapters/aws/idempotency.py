@@ -18,6 +18,7 @@ answer replays get, so every caller of one key sees one answer.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -42,12 +43,15 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from botocore.exceptions import BotoCoreError
 
 from tradecore.errors import (
+    ConfigurationError,
     DependencyUnavailableError,
     IdempotencyKeyError,
     IdempotencyKeyReusedError,
     RequestInProgressError,
 )
 
+# Powertools skips idempotency entirely when this is set (meant for tests); we refuse to run then
+POWERTOOLS_DISABLE_VARIABLE = "POWERTOOLS_IDEMPOTENCY_DISABLED"
 # Lambda's longest timeout: without a caller's countdown, no run can outlive this in Lambda.
 DEFAULT_IN_PROGRESS_MS = 900_000
 
@@ -114,6 +118,9 @@ class PowertoolsIdempotencyGuard:
         Raises ``IdempotencyKeyReusedError`` (another payload), ``RequestInProgressError`` (a run
         holds the key), ``IdempotencyKeyError`` (an empty key) or ``DependencyUnavailableError``
         (the table cannot be used); an exception from ``run`` passes through and is not stored."""
+        if os.environ.get(POWERTOOLS_DISABLE_VARIABLE, "").strip().lower() not in ("", "0", "false"):
+            # Powertools would silently run every request, so a retried MARKET order could execute twice
+            raise ConfigurationError(f"{POWERTOOLS_DISABLE_VARIABLE} must not be set: trades rely on idempotency")
         request = {"key": key, "payload": dict(payload)}
         call = self._wrapped()
         token = _remaining.set(remaining_ms)
