@@ -220,7 +220,11 @@ def test_idempotency_guard_refuses_to_run_with_powertools_idempotency_disabled(
     monkeypatch.setenv("POWERTOOLS_IDEMPOTENCY_DISABLED", "true")
     runs: list[int] = []
 
+    def run() -> dict[str, bool]:
+        runs.append(1)
+        return {"ok": True}
+
     # WHEN a request comes THEN it is refused and nothing runs (a retried order could execute twice)
     with pytest.raises(ConfigurationError, match="POWERTOOLS_IDEMPOTENCY_DISABLED"):
-        guard.once("user-1#k", {"a": 1}, lambda: runs.append(1) or {"ok": True})
+        guard.once("user-1#k", {"a": 1}, run)
     assert runs == []
