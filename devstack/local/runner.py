@@ -5,7 +5,7 @@ preloads the functions' shared modules), SecantusDB (unless ``MONGODB_URI``), mo
 ``AWS_ENDPOINT_URL``), the exchange simulator and the stream task start together; the template is
 read meanwhile. When moto listens, the template's tables, queues and secret are created
 (concurrently); when SecantusDB listens, migrations run and the demo user is seeded. The gateway,
-scheduler and hot reload (in this process) start as soon as the AWS resources exist, warming the
+scheduler, SQS pollers and hot reload (in this process) start once the AWS resources exist, warming the
 health functions' workers; when the simulator is up too, the demo user's paper account is opened
 through the core API; then the dashboard on :3000. Each phase is logged at DEBUG with its
 time since start. Ctrl-C or SIGTERM stops everything in reverse order; child process groups are

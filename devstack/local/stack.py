@@ -1,4 +1,5 @@
-"""The in-process part of the local stack: gateway, scheduler and hot reload, on one event loop.
+"""The in-process part of the local stack: gateway, scheduler, SQS event sources and hot reload,
+on one event loop.
 
 :class:`LocalStack` is what ``python -m devstack`` runs after the child processes are up, and what
 tests start on free ports. ``base_env`` carries what every function gets on top of the template
@@ -11,6 +12,7 @@ import logging
 from typing import Any
 
 from devstack.gateway.http import Gateway
+from devstack.local.event_sources import EventSources
 from devstack.local.resources import LocalResources
 from devstack.local.scheduler import Scheduler
 from devstack.local.settings import DevstackSettings
@@ -29,7 +31,7 @@ def default_log_sink(component: str, line: str) -> None:
 
 
 class LocalStack:
-    """Gateway + scheduler + reloader over one template."""
+    """Gateway + scheduler + SQS pollers + reloader over one template."""
 
     def __init__(
         self,
@@ -52,6 +54,7 @@ class LocalStack:
         )
         self.gateway = Gateway(self.stack, self.resources, settings, self.runtime)
         self.scheduler = Scheduler(self.stack.schedules, self.runtime.invoke, settings.time_scale, settings.region)
+        self.event_sources = EventSources(self.stack, self.resources, self.runtime.invoke, base_env)
         self.reloader: Reloader | None = None
         if settings.reload:
             roots = [ROOT / "functions", ROOT / "layers", ROOT / "stream"]
@@ -59,11 +62,13 @@ class LocalStack:
             self.reloader = Reloader(roots, ROOT / "functions", self.runtime.reload)
 
     async def start(self, warm: list[str] | None = None) -> None:
-        """Bind every listener (PortInUseError names the variable), then start schedules and reload."""
+        """Bind every listener (PortInUseError names the variable), then start schedules, the SQS
+        pollers and reload."""
         if self.runtime.zygote is not None and self.runtime.zygote.process is None:
             self.runtime.zygote.start()  # preloads while the listeners bind
         await self.gateway.start()
         self.scheduler.start()
+        self.event_sources.start()
         if self.reloader is not None:
             self.reloader.start()
         if warm:
@@ -73,6 +78,7 @@ class LocalStack:
         if self.reloader is not None:
             await self.reloader.stop()
         await self.scheduler.stop()
+        await self.event_sources.stop()
         await self.gateway.stop()
         await self.runtime.close()
 
