@@ -1,6 +1,13 @@
 """The trade API's routers, one per area; ``trade.app`` includes them, and the core API's OpenAPI
 document is built from them and the auth API's (``trade.routes.openapi``)."""
 
-from trade.routes import account, exchange_connection, health, positions, trades
+from trade.routes import account, exchange_connection, health, performance, positions, trades
 
-ROUTERS = (health.router, account.router, exchange_connection.router, trades.router, positions.router)
+ROUTERS = (
+    health.router,
+    account.router,
+    exchange_connection.router,
+    trades.router,
+    positions.router,
+    performance.router,
+)
