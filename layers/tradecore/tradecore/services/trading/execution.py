@@ -97,23 +97,26 @@ class TradeExecutor:
         intent: TradeIntent,
         *,
         remaining_ms: Callable[[], int] | None = None,
+        given_signal: ResolvedSignal | None = None,
     ) -> ExecutionOutcome:
-        """Run the trade once per (user, key). Refusals before sending raise (4xx, nothing sent or
+        """Run the trade once per (user, key). With ``use_ai``, ``given_signal`` (the AutoTrader's,
+        already decided on) stands in for asking the AI service again. Refusals before sending raise (4xx, nothing sent or
         stored); the exchange's refusal is recorded as a rejected trade and raised, the same way on
         every replay of the key."""
         key = check_idempotency_key(idempotency_key)
         stored = self._guard.once(
             f"{principal.user_id}#{key}",
             intent.fingerprint(),
-            lambda: self._execute(principal.user_id, key, intent, remaining_ms).to_json(),
+            lambda: self._execute(principal.user_id, key, intent, remaining_ms, given_signal).to_json(),
             remaining_ms=remaining_ms,
         )
         return ExecutionOutcome.from_json(stored).raise_refusal()
 
     # --- the flow --------------------------------------------------------------------------------
     def _execute(
-        self, user_id: str, key: str, intent: TradeIntent, remaining_ms: Callable[[], int] | None
-    ) -> ExecutionOutcome:
+        self, user_id: str, key: str, intent: TradeIntent, remaining_ms: Callable[[], int] | None,
+        given_signal: ResolvedSignal | None = None,
+    ) -> ExecutionOutcome:  # fmt: skip
         deadline = self._deadline(remaining_ms)
         if intent.symbol not in self.policy.symbols:
             raise InvalidInputError(
@@ -151,7 +154,9 @@ class TradeExecutor:
         exposure = self._exposure.read(intent, plan, rules, balances, prices, info, history.result())
         check_trade_risk(limits, exposure.risk)
         exposure.check_balance()
-        resolved = self._signal(intent, market, deadline) if intent.use_ai else None
+        resolved = None
+        if intent.use_ai:
+            resolved = given_signal or self._signal(intent, market, deadline)
         if resolved is not None:
             check_signal(limits, intent.side, resolved.summary)
 
