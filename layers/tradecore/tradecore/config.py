@@ -162,6 +162,9 @@ class Settings(BaseSettings):
     # the AI signal a trade asks for: its timeframe and how many closed candles the analysis sees
     trade_signal_timeframe: str = "1h"
     trade_signal_candles: int = Field(default=200, ge=50, le=1000)
+    # a user's "analyze now": requests per user per minute (LLM calls cost money), candles per timeframe
+    user_analyze_per_minute: int = Field(default=10, ge=1)
+    user_analyze_candles: int = Field(default=200, ge=50, le=1000)
     # a protective stop-loss becomes a stop-limit this far beyond its stop, so it can still fill in
     # the falling market that triggered it
     stop_limit_slippage: Decimal = Field(default=Decimal("0.005"), ge=0, lt=Decimal("0.2"))

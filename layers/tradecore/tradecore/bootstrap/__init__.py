@@ -2,7 +2,7 @@
 
 Everything is built lazily on first use and cached on the container, which a Lambda container
 keeps across invocations. The wiring is one module per capability (``core``, ``auth``,
-``accounts``, ``realtime``, ``analysis``, ``exchange``, ``trading``, ``health``), each a mixin of
+``accounts``, ``realtime``, ``analysis``, ``exchange``, ``trading``, ``market``, ``health``), each a mixin of
 :class:`Container`. Tests
 override leaves by provider name, and everything built on them uses the replacements::
 
@@ -19,6 +19,7 @@ from tradecore.bootstrap.auth import AuthWiring
 from tradecore.bootstrap.core import CoreWiring
 from tradecore.bootstrap.exchange import ExchangeWiring
 from tradecore.bootstrap.health import CRITICAL_COMPONENTS, HealthWiring
+from tradecore.bootstrap.market import MarketWiring
 from tradecore.bootstrap.realtime import RealtimeWiring
 from tradecore.bootstrap.trading import TradingWiring
 from tradecore.config import Settings, get_settings
@@ -28,8 +29,9 @@ __all__ = ["CRITICAL_COMPONENTS", "Container", "ContainerSlot", "bootstrap", "re
 
 
 class Container(
-    TradingWiring, AccountsWiring, AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring
-):
+    TradingWiring, MarketWiring, AccountsWiring, AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring,
+    HealthWiring, CoreWiring,
+):  # fmt: skip
     """Lazily built adapters and services for one process."""
 
 

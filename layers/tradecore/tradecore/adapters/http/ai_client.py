@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import RetryCallState
 
+from tradecore.domain.analysis_answer import AnalysisAnswer
 from tradecore.domain.orders import Kline
 from tradecore.domain.signals import Signal, Source
 from tradecore.domain.trades import SignalSummary
@@ -34,6 +35,7 @@ AI_SERVICE_BREAKER = "ai_service"
 DEPENDENCY = "ai_service"
 ANALYZE_PATH = "/ai/analyze"
 ORIGIN = "ai_service"
+_T = TypeVar("_T")
 
 
 class _TemporaryError(Exception):
@@ -119,15 +121,38 @@ class AiServiceClient:
         ``DependencyUnavailableError`` when every attempt the deadline allows failed, and
         ``DependencyUnavailableError(temporary=False)`` when the service refused the request.
         """
+        body = {"symbol": symbol, "timeframe": timeframe, "candles": candle_body(candles)}
+        return self._call(symbol, body, deadline, _summary)
+
+    def analysis(
+        self,
+        symbol: str,
+        timeframe: str,
+        candles: Sequence[Kline],
+        deadline: float,
+        timeframes: Mapping[str, Sequence[Kline]] | None = None,
+    ) -> AnalysisAnswer:
+        """The AI service's whole answer (reasoning, model, candle) for a user's "analyze now":
+        ``candles`` of ``timeframe`` and, in ``timeframes``, those of other timeframes. The same call,
+        retries, breaker and errors as :meth:`analyze`."""
+        body: dict[str, Any] = {"symbol": symbol, "timeframe": timeframe, "candles": candle_body(candles)}
+        if timeframes:
+            body["timeframes"] = {name: candle_body(rows) for name, rows in timeframes.items()}
+        return self._call(symbol, body, deadline, _answer)
+
+    def _call(
+        self, symbol: str, body: dict[str, Any], deadline: float, parse: Callable[[httpx.Response], _T | _Refusal]
+    ) -> _T:
         left = deadline - self._monotonic()
         if left < self._min_attempt:  # our deadline, not the service's fault: the breaker is not told
             raise DependencyUnavailableError(
                 f"AI service not asked: {max(left, 0.0):.2f}s left before the deadline", dependency=DEPENDENCY
             )
-        body = {"symbol": symbol, "timeframe": timeframe, "candles": candle_body(candles)}
         headers = {"Authorization": f"Bearer {self._token}", TRACE_HEADER: current_trace_id() or new_trace_id()}
         try:
-            outcome = self._breaker.call(self._retry.call_until, deadline, self._attempt, body, headers, deadline)
+            outcome = self._breaker.call(
+                self._retry.call_until, deadline, self._attempt, body, headers, deadline, parse
+            )
         except _TemporaryError as exc:
             raise DependencyUnavailableError(f"AI service unavailable: {exc}", dependency=DEPENDENCY) from exc
         if isinstance(outcome, _Refusal):
@@ -140,7 +165,10 @@ class AiServiceClient:
     def close(self) -> None:
         self._http.close()
 
-    def _attempt(self, body: dict[str, Any], headers: dict[str, str], deadline: float) -> SignalSummary | _Refusal:
+    def _attempt(
+        self, body: dict[str, Any], headers: dict[str, str], deadline: float,
+        parse: Callable[[httpx.Response], _T | _Refusal],
+    ) -> _T | _Refusal:  # fmt: skip
         remaining = deadline - self._monotonic()
         if remaining < self._min_attempt:
             raise _TemporaryError(f"deadline too close for an attempt ({max(remaining, 0.0):.2f}s left)")
@@ -155,7 +183,7 @@ class AiServiceClient:
             raise _TemporaryError(f"HTTP {status}", _parse_retry_after(response.headers.get("Retry-After")))
         if not response.is_success:
             return _Refusal(f"HTTP {status}{_error_code(response)}")
-        return _summary(response)
+        return parse(response)
 
 
 def _error_code(response: httpx.Response) -> str:
@@ -181,6 +209,16 @@ def _summary(response: httpx.Response) -> SignalSummary | _Refusal:
             origin=ORIGIN,
             analysis_id=str(analysis_id) if analysis_id is not None else None,
         )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return _Refusal(f"unreadable answer ({type(exc).__name__})")
+
+
+def _answer(response: httpx.Response) -> AnalysisAnswer | _Refusal:
+    try:
+        data = response.json()
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
+        return AnalysisAnswer.from_json(data)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return _Refusal(f"unreadable answer ({type(exc).__name__})")
 

@@ -1,6 +1,6 @@
 """``ai_analysis_results`` in MongoDB: every analysis, by analysis id (``_id``), 30-day TTL on ``timestamp``.
 
-The indexes (``symbol``+``timestamp``, the TTL) come from the migrations. Writes are idempotent:
+The indexes (``symbol``+``timestamp``, the TTL, the history pages) come from the migrations. Writes are idempotent:
 the analysis id is the document id, and duplicates of an already stored analysis are skipped.
 """
 
@@ -13,7 +13,9 @@ from pymongo import DESCENDING
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from tradecore.adapters.mongo.analysis_pages import NEWEST_FIRST, encode_cursor, page_filter
 from tradecore.adapters.mongo.gateway import MongoGateway, translate_errors
+from tradecore.domain.analysis_history import AnalysisPage, AnalysisQuery
 from tradecore.domain.analysis_record import AnalysisRecord
 
 COLLECTION = "ai_analysis_results"
@@ -83,3 +85,15 @@ class MongoAnalysisStore:
                 sort=[("timestamp", DESCENDING)],
             )
         return AnalysisRecord.from_document(doc) if doc else None
+
+    def history(self, query: AnalysisQuery) -> AnalysisPage:
+        """Stored analyses newest first, ``query.limit`` at a time (see :mod:`.analysis_pages`);
+        ``InvalidInputError`` for a bad cursor, ``DependencyUnavailableError`` when MongoDB is down."""
+        condition = page_filter(query)
+        with translate_errors("read analysis history"):
+            # one more than asked: whether another page follows, without a count
+            docs = list(self._collection.find(condition, sort=NEWEST_FIRST, limit=query.limit + 1))
+        records = tuple(AnalysisRecord.from_document(doc) for doc in docs[: query.limit])
+        more = len(docs) > query.limit
+        last = docs[query.limit - 1] if more else None
+        return AnalysisPage(records, encode_cursor(last["timestamp"], str(last["_id"])) if last else None)
