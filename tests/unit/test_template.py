@@ -39,6 +39,8 @@ HTTP_ROUTES = {
     (CORE, "GET", "/api/ai/signals"): ("SignalsFunction", "trade.app.handler"),
     (CORE, "GET", "/api/bot/settings"): ("GetBotSettingsFunction", "trade.app.handler"),
     (CORE, "PUT", "/api/bot/settings"): ("PutBotSettingsFunction", "trade.app.handler"),
+    (CORE, "GET", "/api/admin/trading"): ("GetTradingSwitchFunction", "trade.app.handler"),
+    (CORE, "PUT", "/api/admin/trading"): ("SetTradingSwitchFunction", "trade.app.handler"),
     (CORE, "GET", "/api/openapi.json"): ("ApiOpenApiFunction", "trade.app.handler"),
     (CORE, "POST", "/api/auth/register"): ("AuthRegisterFunction", "auth.app.handler"),
     (CORE, "POST", "/api/auth/login"): ("AuthLoginFunction", "auth.app.handler"),

@@ -1,7 +1,16 @@
 """The trade API's routers, one per area; ``trade.app`` includes them, and the core API's OpenAPI
 document is built from them and the auth API's (``trade.routes.openapi``)."""
 
-from trade.routes import account, exchange_connection, health, performance, positions, trades
+from trade.routes import (
+    account,
+    admin_trading,
+    bot,
+    exchange_connection,
+    health,
+    performance,
+    positions,
+    trades,
+)
 
 ROUTERS = (
     health.router,
@@ -10,4 +19,6 @@ ROUTERS = (
     trades.router,
     positions.router,
     performance.router,
+    bot.router,
+    admin_trading.router,
 )

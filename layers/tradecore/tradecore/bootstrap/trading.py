@@ -1,5 +1,5 @@
 """Trading wiring: trade records and their outbox, idempotency, the AI signal with its fallbacks,
-risk limits, the kill switch, and the services of the money path."""
+bot settings and risk limits, the kill switch, and the services of the money path."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING
 from tradecore.bootstrap.core import CoreWiring
 
 if TYPE_CHECKING:
+    from tradecore.domain.bot_settings import BotSettings
+    from tradecore.domain.risk import RiskLimits
     from tradecore.domain.signals import TechnicalAnalyzer
     from tradecore.ports import (
         AccountCache,
         AnalysisStore,
+        BotSettingsStore,
         ChannelPublisher,
         Exchange,
         IdempotencyGuard,
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
         UserNotifier,
     )
     from tradecore.services.accounts.connections import ConnectionService
+    from tradecore.services.trading.bot_settings import BotSettingsService
     from tradecore.services.trading.closing import PositionCloser
     from tradecore.services.trading.desk import OrderDesk
     from tradecore.services.trading.execution import TradeExecutor
@@ -75,10 +79,44 @@ class TradingWiring(CoreWiring):
         )
 
     @cached_property
+    def default_risk_limits(self) -> RiskLimits:
+        """The limits of users who saved no bot settings (``RISK_*``)."""
+        from tradecore.domain.risk import RiskLimits
+
+        s = self.settings
+        return RiskLimits(
+            max_trade_usdt=s.risk_max_trade_usdt, max_position_usdt=s.risk_max_position_usdt,
+            max_open_positions=s.risk_max_open_positions, daily_loss_limit_usdt=s.risk_daily_loss_limit_usdt,
+            min_ai_confidence=s.risk_min_ai_confidence,
+        )  # fmt: skip
+
+    @cached_property
+    def default_bot_settings(self) -> BotSettings:
+        from tradecore.domain.bot_settings import default_bot_settings
+
+        return default_bot_settings(self.default_risk_limits, timeframe=self.settings.trade_signal_timeframe)
+
+    @cached_property
     def risk_settings(self) -> RiskSettingsStore:
+        """Reads the ``risk`` part of the bot settings documents ``bot_settings_store`` writes."""
         from tradecore.adapters.mongo.risk_settings import MongoRiskSettingsStore
 
         return MongoRiskSettingsStore(self.mongo)
+
+    @cached_property
+    def bot_settings_store(self) -> BotSettingsStore:
+        from tradecore.adapters.mongo.bot_settings_store import MongoBotSettingsStore
+
+        return MongoBotSettingsStore(self.mongo, self.default_bot_settings)
+
+    @cached_property
+    def bot_settings_service(self) -> BotSettingsService:
+        from tradecore.services.trading.bot_settings import BotSettingsService
+
+        return BotSettingsService(
+            self.bot_settings_store, self.default_bot_settings, symbols=tuple(self.settings.trading_symbols),
+            clock=self.clock,
+        )  # fmt: skip
 
     @cached_property
     def trading_switch(self) -> TradingSwitch:
@@ -129,7 +167,6 @@ class TradingWiring(CoreWiring):
     @cached_property
     def trade_executor(self) -> TradeExecutor:
         from tradecore.domain.accounts import Network
-        from tradecore.domain.risk import RiskLimits
         from tradecore.services.trading.execution import TradeExecutor, TradePolicy
         from tradecore.services.trading.exposure import ExposureReader
 
@@ -137,13 +174,7 @@ class TradingWiring(CoreWiring):
         symbols = tuple(s.trading_symbols)
         policy = TradePolicy(
             symbols=symbols,
-            default_limits=RiskLimits(
-                max_trade_usdt=s.risk_max_trade_usdt,
-                max_position_usdt=s.risk_max_position_usdt,
-                max_open_positions=s.risk_max_open_positions,
-                daily_loss_limit_usdt=s.risk_daily_loss_limit_usdt,
-                min_ai_confidence=s.risk_min_ai_confidence,
-            ),
+            default_limits=self.default_risk_limits,
             network=Network(s.exchange_mode.value),
             signal_timeframe=s.trade_signal_timeframe,
             signal_candles=s.trade_signal_candles,

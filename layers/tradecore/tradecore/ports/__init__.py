@@ -24,6 +24,7 @@ from tradecore.ports.state import (
     WindowCount,
 )
 from tradecore.ports.trading import (
+    BotSettingsStore,
     IdempotencyGuard,
     RiskSettingsStore,
     SignalClient,
@@ -36,6 +37,7 @@ __all__ = [
     "AccountCache",
     "AnalysisStore",
     "Analyzer",
+    "BotSettingsStore",
     "BreakerStore",
     "ChannelPublisher",
     "ComponentStatusState",

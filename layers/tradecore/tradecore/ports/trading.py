@@ -1,11 +1,13 @@
-"""Trading: the trade records, their outbox, idempotency, the AI service, users' risk limits and
-the platform's kill switch."""
+"""Trading: the trade records, their outbox, idempotency, the AI service, users' bot settings and
+risk limits, and the platform's kill switch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from tradecore.domain.bot_settings import BotSettings
+from tradecore.domain.kill_switch import TradingSwitchState
 from tradecore.domain.orders import Kline
 from tradecore.domain.risk import RiskLimits
 from tradecore.domain.trades import SignalSummary, TradePage, TradeQuery, TradeRecord
@@ -78,6 +80,24 @@ class RiskSettingsStore(Protocol):
     def limits(self, user_id: str) -> RiskLimits | None: ...
 
 
+class BotSettingsStore(Protocol):
+    """``bot_settings`` (one document per user, unique ``user_id``); every method raises
+    ``DependencyUnavailableError`` when the store cannot be reached."""
+
+    def get(self, user_id: str) -> BotSettings | None:
+        """The user's saved settings; ``None`` when they never saved any."""
+        ...
+
+    def put(self, user_id: str, settings: BotSettings) -> None:
+        """Replace the user's settings (their risk limits too: ``RiskSettingsStore`` reads them)."""
+        ...
+
+    def users_automating(self, symbol: str) -> list[str]:
+        """The ids of users with automated trading on for ``symbol``, paused ones included (the
+        AutoTrader records their skipped decisions), sorted."""
+        ...
+
+
 class TradingSwitch(Protocol):
     """The platform's kill switch, shared by every instance (the ServiceStateTable)."""
 
@@ -87,3 +107,8 @@ class TradingSwitch(Protocol):
         ...
 
     def set_halted(self, halted: bool, *, by: str, reason: str = "") -> None: ...
+
+    def state(self) -> TradingSwitchState:
+        """The switch with who turned it last, why and when; ``DependencyUnavailableError`` as
+        :meth:`halted`."""
+        ...

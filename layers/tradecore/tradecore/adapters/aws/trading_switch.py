@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from tradecore.adapters.aws.state_table import StateTable
+from tradecore.domain.kill_switch import TradingSwitchState
 from tradecore.errors import DependencyUnavailableError
 
 _PK, _SK = "platform#trading", "switch"
@@ -43,19 +45,38 @@ class DynamoTradingSwitch:
     def halted(self) -> bool:
         """Whether trading is halted; ``DependencyUnavailableError`` when the switch cannot be read,
         including a stored item this code cannot understand."""
+        return self.state().halted
+
+    def state(self) -> TradingSwitchState:
+        """The switch, who turned it last, why and when (all None while it was never turned)."""
         with _unavailable("read"):
             item = self._table.get(_PK, _SK)
         if item is None:
-            return False
+            return TradingSwitchState(halted=False)
         halted = item.get("halted")
         if not isinstance(halted, bool):
             raise DependencyUnavailableError(
                 "The kill switch holds an unreadable value", dependency="dynamodb", temporary=False
             )
-        return halted
+        return TradingSwitchState(halted, _text(item, "by"), _text(item, "reason"), _time(item.get("at")))
 
     def set_halted(self, halted: bool, *, by: str, reason: str = "") -> None:
         """Turn trading off (``halted=True``) or back on for everyone, recording who did it, why and when."""
         at = datetime.fromtimestamp(self._clock(), UTC).isoformat()
         with _unavailable("write"):
             self._table.put(_PK, _SK, {"halted": bool(halted), "by": by, "reason": reason, "at": at})
+
+
+def _text(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _time(value: Any) -> datetime | None:
+    """The stored ISO 8601 instant; None when absent or unreadable (the halt itself still counts)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

@@ -22,7 +22,7 @@ from tradecore.domain.risk import RiskLimits
 COLLECTION = "bot_settings"
 
 
-def _risk_document(limits: RiskLimits) -> dict[str, Any]:
+def risk_document(limits: RiskLimits) -> dict[str, Any]:
     return {
         "max_trade_usdt": Decimal128(limits.max_trade_usdt),
         "max_position_usdt": Decimal128(limits.max_position_usdt),
@@ -72,6 +72,6 @@ class MongoRiskSettingsStore:
         with translate_errors("store risk limits"):
             self._settings.update_one(
                 {"user_id": user_id},
-                {"$set": {"risk": _risk_document(limits)}, "$setOnInsert": {"_id": user_id}},
+                {"$set": {"risk": risk_document(limits)}, "$setOnInsert": {"_id": user_id}},
                 upsert=True,
             )
