@@ -37,6 +37,7 @@ HTTP_ROUTES = {
     (CORE, "GET", "/api/market/candles"): ("CandlesFunction", "trade.app.handler"),
     (CORE, "GET", "/api/market/prices"): ("PricesFunction", "trade.app.handler"),
     (CORE, "GET", "/api/ai/signals"): ("SignalsFunction", "trade.app.handler"),
+    (CORE, "POST", "/api/ai/analyze"): ("UserAnalyzeFunction", "trade.app.handler"),
     (CORE, "GET", "/api/bot/settings"): ("GetBotSettingsFunction", "trade.app.handler"),
     (CORE, "PUT", "/api/bot/settings"): ("PutBotSettingsFunction", "trade.app.handler"),
     (CORE, "GET", "/api/admin/trading"): ("GetTradingSwitchFunction", "trade.app.handler"),

@@ -7,8 +7,10 @@ from trade.routes import (
     bot,
     exchange_connection,
     health,
+    market,
     performance,
     positions,
+    signals,
     trades,
 )
 
@@ -21,4 +23,6 @@ ROUTERS = (
     performance.router,
     bot.router,
     admin_trading.router,
+    market.router,
+    signals.router,
 )

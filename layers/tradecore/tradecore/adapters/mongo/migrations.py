@@ -89,10 +89,22 @@ def _trade_queries(db: Database, _retention_days: int) -> None:
     )
 
 
+def _analysis_history(db: Database, _retention_days: int) -> None:
+    # GET /api/ai/signals: newest first by (timestamp, _id), of one symbol and timeframe or of all.
+    # No _id after the timestamp in the first: SecantusDB (the local MongoDB) then drops the edge of an
+    # inclusive time range on the key before it (the stored-signal fallback's query lost its newest
+    # match); equal timestamps are rare, so the tie-break sorts a handful in memory.
+    db.ai_analysis_results.create_index(
+        [("symbol", ASCENDING), ("timeframe", ASCENDING), ("timestamp", DESCENDING)], name="symbol_timeframe_time"
+    )
+    db.ai_analysis_results.create_index([("timestamp", DESCENDING), ("_id", DESCENDING)], name="page")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial indexes", _initial_indexes),
     Migration(2, "exchange connections", _exchange_connections),
     Migration(3, "trade queries", _trade_queries),
+    Migration(4, "analysis history", _analysis_history),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
