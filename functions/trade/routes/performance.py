@@ -12,14 +12,8 @@ from trade.schemas.performance import PerformanceBody, performance_body
 from tradecore.http_api import ContainerDep
 from tradecore.http_auth import ReadUser
 from tradecore.http_responses import error_responses
-from tradecore.services.trading.performance import PerformanceService
 
 router = APIRouter(tags=["performance"])
-
-
-def performance_service(container: ContainerDep) -> PerformanceService:
-    # TODO(wiring): belongs in bootstrap/trading.py as ``performance_service``; built from its leaves here
-    return PerformanceService(container.trade_store, lambda: container.exchange, container.clock)
 
 
 @router.get(
@@ -45,4 +39,4 @@ def performance(
 ) -> dict[str, Any]:
     """Realized and unrealized PnL, fees, trades, win rate, profit factor, expectancy, max drawdown, per
     symbol and per UTC day, from the caller's own fills (average cost)."""
-    return performance_body(performance_service(container).report(user, start, end))
+    return performance_body(container.performance_service.report(user, start, end))

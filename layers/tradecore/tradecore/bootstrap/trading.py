@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from tradecore.services.trading.desk import OrderDesk
     from tradecore.services.trading.execution import TradeExecutor
     from tradecore.services.trading.history import TradeHistory
+    from tradecore.services.trading.performance import PerformanceService
     from tradecore.services.trading.positions import PositionService
     from tradecore.services.trading.signals import SignalResolver
 
@@ -208,6 +209,12 @@ class TradingWiring(CoreWiring):
             exchanges=self.connection_service, market=lambda: self.exchange, desk=self.order_desk,
             guard=self.idempotency_guard, positions=self.position_service,
         )  # fmt: skip
+
+    @cached_property
+    def performance_service(self) -> PerformanceService:
+        from tradecore.services.trading.performance import PerformanceService
+
+        return PerformanceService(self.trade_store, lambda: self.exchange, self.clock)
 
     @cached_property
     def trade_history(self) -> TradeHistory:

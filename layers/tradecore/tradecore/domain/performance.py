@@ -46,7 +46,7 @@ from decimal import Decimal
 
 from tradecore.domain.equity_curve import DailyPnl, Drawdown, daily_series, max_drawdown
 from tradecore.domain.orders import Side
-from tradecore.domain.positions import _Book, fills_of  # the average-cost replay positions use
+from tradecore.domain.positions import PositionBook, fills_of  # the average-cost replay positions use
 from tradecore.domain.trades import Fee, TradeRecord
 
 _ZERO = Decimal(0)
@@ -171,7 +171,7 @@ class _Replay:
 
     period: Period
     currency: str
-    books: dict[str, _Book] = field(default_factory=dict)
+    books: dict[str, PositionBook] = field(default_factory=dict)
     tallies: dict[str, _Tally] = field(default_factory=dict)
     total: _Tally = field(default_factory=_Tally)
     curve: list[Decimal] = field(default_factory=lambda: [_ZERO])
@@ -183,7 +183,7 @@ class _Replay:
         if not fills:
             return
         self.first_fill = self.first_fill or trade.created_at
-        book = self.books.setdefault(trade.symbol, _Book(trade.base_asset, trade.quote_asset))
+        book = self.books.setdefault(trade.symbol, PositionBook(trade.base_asset, trade.quote_asset))
         in_window, counted = self.period.contains(trade.created_at), trade.quote_asset == self.currency
         tallies = [self.tallies.setdefault(trade.symbol, _Tally())] + ([self.total] if counted else [])
         realized, closed = _ZERO, False

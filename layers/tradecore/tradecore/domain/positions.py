@@ -118,7 +118,7 @@ class Position:
 
 
 @dataclass
-class _Book:
+class PositionBook:
     """The running state of one replay: the holding, its cost, and what has been realized."""
 
     base_asset: str
@@ -185,7 +185,7 @@ class _Book:
 
 def build_position(symbol: str, base_asset: str, quote_asset: str, fills: Sequence[PositionFill]) -> Position:
     """The position the fills (oldest first, as :func:`fills_of` gives them) leave."""
-    book = _Book(base_asset, quote_asset)
+    book = PositionBook(base_asset, quote_asset)
     for fill in fills:
         book.apply(fill)
     return book.position(symbol)
@@ -198,7 +198,7 @@ def realized_between(
     sell realizes against comes from the buys before it), only the window's sells are summed.
     The daily loss limit reads today's. (``symbol`` only names the position, as in
     :func:`build_position`; the replay needs the assets.)"""
-    book = _Book(base_asset, quote_asset)
+    book = PositionBook(base_asset, quote_asset)
     total = _ZERO
     for fill in fills:
         realized = book.apply(fill)
