@@ -10,6 +10,7 @@ from tradecore.bootstrap.core import CoreWiring
 
 if TYPE_CHECKING:
     from tradecore.adapters.aws.analyze_state import DynamoAnalyzeState
+    from tradecore.adapters.http.ai_client import AiServiceClient
     from tradecore.domain.signals import TechnicalAnalyzer
     from tradecore.ports import AnalysisStore, Exchange
     from tradecore.ports.analysis import AnalysisAnswerCache, AnalysisClient, AnalyzeQuota
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class MarketWiring(CoreWiring):
-    if TYPE_CHECKING:  # provided by the exchange and analysis wiring
+    if TYPE_CHECKING:  # provided by the exchange, analysis and trading wiring
 
         @property
         def exchange(self) -> Exchange: ...
@@ -28,6 +29,8 @@ class MarketWiring(CoreWiring):
         def analysis_store(self) -> AnalysisStore: ...
         @property
         def technical_analyzer(self) -> TechnicalAnalyzer: ...
+        @property
+        def ai_service_client(self) -> AiServiceClient: ...
 
     @cached_property
     def market_data_cache(self) -> MarketDataCache:
@@ -52,23 +55,8 @@ class MarketWiring(CoreWiring):
 
     @cached_property
     def analysis_client(self) -> AnalysisClient:
-        """The AI service over HTTP, as the trade flow calls it (service token, retries, and the same
-        breaker: its state is shared, so a failing service pauses both)."""
-        from tradecore.adapters.http.ai_client import AI_SERVICE_BREAKER, AiServiceClient
-        from tradecore.domain.breaker import BreakerPolicy
-        from tradecore.resilience import CircuitBreaker
-
-        s = self.settings
-        policy = BreakerPolicy(
-            fail_max=s.breaker_fail_max, reset_seconds=s.breaker_reset_seconds,
-            success_threshold=s.breaker_success_threshold,
-        )  # fmt: skip
-        token = s.inter_service_token.get_secret_value() if s.inter_service_token else ""
-        return AiServiceClient(
-            s.ai_service_url, token, CircuitBreaker(AI_SERVICE_BREAKER, self.breaker_store, policy, self.clock),
-            timeout_seconds=s.ai_timeout_seconds, retry_delays=s.ai_retry_delays_seconds,
-            min_attempt_seconds=s.ai_min_attempt_seconds,
-        )  # fmt: skip
+        """The AI service over HTTP: the trade flow's own client (one breaker, one connection pool)."""
+        return self.ai_service_client
 
     @cached_property
     def analyze_state(self) -> DynamoAnalyzeState:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tradecore.bootstrap.core import CoreWiring
 
 if TYPE_CHECKING:
+    from tradecore.adapters.http.ai_client import AiServiceClient
     from tradecore.domain.bot_settings import BotSettings
     from tradecore.domain.risk import RiskLimits
     from tradecore.domain.signals import TechnicalAnalyzer
@@ -127,7 +128,12 @@ class TradingWiring(CoreWiring):
 
     @cached_property
     def signal_client(self) -> SignalClient:
-        """The AI service over HTTP (service token, retries, the breaker every instance shares)."""
+        return self.ai_service_client
+
+    @cached_property
+    def ai_service_client(self) -> AiServiceClient:
+        """The AI service over HTTP (service token, retries, the breaker every instance shares): the
+        trade flow's signals and users' "analyze now" both go through it."""
         from tradecore.adapters.http.ai_client import AI_SERVICE_BREAKER, AiServiceClient
         from tradecore.domain.breaker import BreakerPolicy
         from tradecore.resilience import CircuitBreaker
