@@ -1,6 +1,6 @@
 """Users' bot settings in ``bot_settings`` on SecantusDB: an exact round trip, the risk limits the
 trade checks read (``MongoRiskSettingsStore``) changed by the same write, missing fields read as
-the defaults, who automates a symbol, and outages as DependencyUnavailableError."""
+the defaults, who automates a symbol (migration 5's index), and outages as DependencyUnavailableError."""
 
 from __future__ import annotations
 
@@ -117,6 +117,13 @@ def test_bot_settings_store_finds_the_users_automating_a_symbol(store: MongoBotS
 
     store.put("user-b", replace(SAVED, automated_trading=False, symbols=("BTCUSDT",)))
     assert store.users_automating("BTCUSDT") == ["user-a"]
+
+
+def test_bot_settings_migration_indexes_the_automation_query(container: Container) -> None:
+    indexes = {index["name"]: index for index in container.mongo.db.bot_settings.list_indexes()}
+
+    assert list(indexes["symbol_automation"]["key"].items()) == [("symbols", 1), ("automated_trading", 1)]
+    assert indexes["user_unique"]["unique"] is True
 
 
 _OPERATIONS: dict[str, Callable[[MongoBotSettingsStore], object]] = {

@@ -100,11 +100,17 @@ def _analysis_history(db: Database, _retention_days: int) -> None:
     db.ai_analysis_results.create_index([("timestamp", DESCENDING), ("_id", DESCENDING)], name="page")
 
 
+def _bot_automation(db: Database, _retention_days: int) -> None:
+    # the AutoTrader's question at each candle close: who automates this symbol (symbols is an array)
+    db.bot_settings.create_index([("symbols", ASCENDING), ("automated_trading", ASCENDING)], name="symbol_automation")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial indexes", _initial_indexes),
     Migration(2, "exchange connections", _exchange_connections),
     Migration(3, "trade queries", _trade_queries),
     Migration(4, "analysis history", _analysis_history),
+    Migration(5, "bot automation", _bot_automation),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
