@@ -1,11 +1,16 @@
-"""EventBridge targets: one Lambda per scheduled job (see the Schedule events in template.yaml)."""
+"""EventBridge and SQS targets: one Lambda per scheduled job or queue (see the events in template.yaml)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from tradecore.bootstrap import ContainerSlot
 from tradecore.config import get_settings
+from tradecore.domain.automation import signal_from_json
 from tradecore.observability import logger, metrics, request_context
 
 get_settings()  # validate at cold start: a misconfigured function refuses to start
@@ -45,3 +50,27 @@ def reconcile(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def outbox_drain(event: dict[str, Any], context: Any) -> dict[str, Any]:
     with request_context(event.get("id")):
         return _not_built_yet("outbox_drain")
+
+
+def _decide(record: SQSRecord) -> None:
+    """One queued automated decision: ``{"user_id", "signal"}``. A malformed message is logged and
+    dropped (retrying cannot fix it); a dependency that is down fails the item, so SQS retries it and,
+    after the queue's last attempt, keeps it in the dead-letter queue."""
+    try:
+        message = json.loads(record.body)
+        user_id, signal = str(message["user_id"]), signal_from_json(message["signal"])
+    except (ValueError, KeyError, TypeError) as exc:
+        logger.error("malformed automated-trading message dropped", extra={"error": type(exc).__name__})
+        return
+    container().auto_trader.decide(user_id, signal)
+
+
+@metrics.log_metrics
+def autotrade(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The AutoTrader's worker (SQS event source, partial batch failures)."""
+    with request_context(None):
+        # a processor per invocation: it keeps the batch's results, and the local stack and the
+        # benchmark run several invocations of one process at once
+        processor = BatchProcessor(event_type=EventType.SQS)
+        response = process_partial_response(event=event, record_handler=_decide, processor=processor, context=context)
+        return dict(response)

@@ -40,6 +40,7 @@ HTTP_ROUTES = {
     (CORE, "POST", "/api/ai/analyze"): ("UserAnalyzeFunction", "trade.app.handler"),
     (CORE, "GET", "/api/bot/settings"): ("GetBotSettingsFunction", "trade.app.handler"),
     (CORE, "PUT", "/api/bot/settings"): ("PutBotSettingsFunction", "trade.app.handler"),
+    (CORE, "GET", "/api/bot/decisions"): ("BotDecisionsFunction", "trade.app.handler"),
     (CORE, "GET", "/api/admin/trading"): ("GetTradingSwitchFunction", "trade.app.handler"),
     (CORE, "PUT", "/api/admin/trading"): ("SetTradingSwitchFunction", "trade.app.handler"),
     (CORE, "GET", "/api/openapi.json"): ("ApiOpenApiFunction", "trade.app.handler"),
@@ -63,6 +64,8 @@ SCHEDULES = {
     "OutboxDrainFunction": ("jobs.app.outbox_drain", "rate(1 minute)"),
 }
 AI_FUNCTIONS = {"AnalyzeFunction", "AiHealthFunction"}
+# SQS workers: (handler, queue); their timeout is their own, the queue's visibility covers it
+QUEUE_WORKERS = {"AutoTradeWorkerFunction": ("jobs.app.autotrade", "AutoTradeQueue")}
 TEMPLATE = SamTemplate.load()
 FUNCTIONS = TEMPLATE.functions()
 
@@ -143,6 +146,18 @@ def test_websocket_routes_all_invoke_the_websocket_function() -> None:
     assert TEMPLATE.websocket_apis() == {"WebSocketApi": "$request.body.action"}
 
 
+def test_queue_workers_consume_their_queue_in_batches_reporting_item_failures() -> None:
+    found = {}
+    for name, function in FUNCTIONS.items():
+        for event in function.events.values():
+            if event["Type"] == "SQS":
+                props = event["Properties"]
+                assert props["BatchSize"] == 10, name
+                assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
+                found[name] = (function.handler, next(iter(referenced_resources(props["Queue"]))))
+    assert found == QUEUE_WORKERS
+
+
 def test_schedules_fire_the_jobs_at_their_rates() -> None:
     found = {s.function: (s.handler, s.expression) for s in TEMPLATE.schedules() if s.enabled}
     assert found == SCHEDULES
@@ -180,7 +195,11 @@ def test_timeouts_fit_api_gateway_and_the_schedules(name: str) -> None:
     timeout = FUNCTIONS[name].timeout
     assert timeout is not None
     schedules = [s for s in TEMPLATE.schedules() if s.function == name]
-    if schedules:
+    if name in QUEUE_WORKERS:
+        queue = TEMPLATE.queues()[QUEUE_WORKERS[name][1]]
+        assert queue.visibility_timeout is not None
+        assert queue.visibility_timeout >= 6 * timeout, "Lambda advises a visibility of 6 x the timeout"
+    elif schedules:
         period = schedules[0].rate_seconds
         assert period is not None
         assert 29 < timeout < period, "a job may run longer than a request but must end before its next tick"

@@ -30,6 +30,7 @@ EXCHANGE_CALLERS = {
     "CancelOrderFunction",
     "AccountSyncFunction",
     "ReconcileFunction",
+    "AutoTradeWorkerFunction",
 }
 EGRESS_RESOURCES = {
     "EgressVpc": "AWS::EC2::VPC",

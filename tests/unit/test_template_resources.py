@@ -18,6 +18,7 @@ POSTERS = {
     "CancelOrderFunction",
     "AccountSyncFunction",
     "ReconcileFunction",
+    "AutoTradeWorkerFunction",
     "HealthMonitorFunction",
     "AnalyzeFunction",
     "AuthLogoutFunction",
@@ -105,6 +106,18 @@ def test_the_outbox_redrives_to_a_dead_letter_queue_and_survives_stack_deletion(
         assert TEMPLATE.resources[name]["DeletionPolicy"] == "Retain"
 
 
+def test_the_autotrade_queue_retries_three_times_then_keeps_failures_for_two_weeks_and_alarms() -> None:
+    queue = TEMPLATE.queues()["AutoTradeQueue"]
+    assert (queue.dead_letter_queue, queue.max_receive_count) == ("AutoTradeDeadLetterQueue", 3)
+    assert _props("AutoTradeDeadLetterQueue")["MessageRetentionPeriod"] == 14 * 86_400
+    alarm = _props("AutoTradeDeadLetterAlarm")
+    assert referenced_resources(alarm["Dimensions"]) == {"AutoTradeDeadLetterQueue"}
+    assert (alarm["MetricName"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+        "ApproximateNumberOfMessagesVisible", "GreaterThanThreshold", 0,
+    )  # fmt: skip
+    assert TEMPLATE.globals["Function"]["Environment"]["Variables"]["AUTOTRADE_QUEUE_URL"] == {"Ref": "AutoTradeQueue"}
+
+
 def test_the_secret_is_kms_encrypted_and_generated_without_real_values() -> None:
     secret = _props("AppSecret")
     assert secret["KmsKeyId"] == {"Ref": "AppKey"}
@@ -149,9 +162,17 @@ def test_every_function_can_read_the_app_secret_and_nothing_else_writes_the_outb
         if "SQSSendMessagePolicy" in kinds:
             senders.add(name)
             assert referenced_resources(kinds["SQSSendMessagePolicy"]) == {"TradeOutbox"}
-    assert senders == {"ExecuteTradeFunction", "ClosePositionFunction", "CancelOrderFunction", "ReconcileFunction"}
-    pollers = {name for name, f in FUNCTIONS.items() if any("SQSPollerPolicy" in p for p in f.policies)}
-    assert pollers == {"OutboxDrainFunction"}
+    assert senders == {
+        "ExecuteTradeFunction", "ClosePositionFunction", "CancelOrderFunction", "ReconcileFunction",
+        "AutoTradeWorkerFunction",
+    }  # fmt: skip
+    pollers = {
+        name: referenced_resources(policy["SQSPollerPolicy"])
+        for name, f in FUNCTIONS.items()
+        for policy in f.policies
+        if "SQSPollerPolicy" in policy
+    }
+    assert pollers == {"OutboxDrainFunction": {"TradeOutbox"}, "AutoTradeWorkerFunction": {"AutoTradeQueue"}}
 
 
 def test_only_the_functions_that_post_write_the_connections_table() -> None:
@@ -246,6 +267,8 @@ def test_stream_task_role_is_scoped_to_the_websocket_api_connections_and_secret(
     )
     assert referenced_resources(read["Resource"]) == {"ConnectionsTable"}
     assert statements["ReadAppSecret"]["Resource"] == {"Ref": "AppSecret"}
+    queue = statements["QueueAutomatedDecisions"]  # the AutoTrader's fan-out at candle close
+    assert (queue["Action"], queue["Resource"]) == ("sqs:SendMessage", {"Fn::GetAtt": ["AutoTradeQueue", "Arn"]})
     for statement in statements.values():
         assert statement["Resource"] != "*"
 
@@ -290,6 +313,8 @@ def test_outputs_give_every_url_and_name_a_deployer_needs() -> None:
         "IdempotencyTableName",
         "ServiceStateTableName",
         "TradeOutboxQueueUrl",
+        "AutoTradeQueueUrl",
+        "AutoTradeDeadLetterQueueUrl",
     ):
         assert name in outputs, name
     assert _sub_text(outputs["WebSocketUrl"]["Value"]).startswith("wss://${WebSocketApi}.")
@@ -313,6 +338,7 @@ SECRET_READERS = {
     "CancelOrderFunction",
     "AccountSyncFunction",
     "ReconcileFunction",
+    "AutoTradeWorkerFunction",
 }
 
 

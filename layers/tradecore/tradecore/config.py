@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     idempotency_table: str = "tradecore-idempotency"
     service_state_table: str = "tradecore-service-state"
     trade_outbox_queue_url: str | None = None
+    autotrade_queue_url: str | None = None  # one message per user and candle signal (the AutoTrader)
     websocket_management_url: str | None = None  # https://{api}.execute-api.{region}.amazonaws.com/{stage}
 
     # --- auth --------------------------------------------------------------------------------

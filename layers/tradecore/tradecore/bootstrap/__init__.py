@@ -16,6 +16,7 @@ from typing import Any
 from tradecore.bootstrap.accounts import AccountsWiring
 from tradecore.bootstrap.analysis import AnalysisWiring
 from tradecore.bootstrap.auth import AuthWiring
+from tradecore.bootstrap.automation import AutomationWiring
 from tradecore.bootstrap.core import CoreWiring
 from tradecore.bootstrap.exchange import ExchangeWiring
 from tradecore.bootstrap.health import CRITICAL_COMPONENTS, HealthWiring
@@ -29,8 +30,8 @@ __all__ = ["CRITICAL_COMPONENTS", "Container", "ContainerSlot", "bootstrap", "re
 
 
 class Container(
-    TradingWiring, MarketWiring, AccountsWiring, AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring,
-    HealthWiring, CoreWiring,
+    AutomationWiring, TradingWiring, MarketWiring, AccountsWiring, AuthWiring, RealtimeWiring, AnalysisWiring,
+    ExchangeWiring, HealthWiring, CoreWiring,
 ):  # fmt: skip
     """Lazily built adapters and services for one process."""
 

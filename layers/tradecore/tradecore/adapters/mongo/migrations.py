@@ -105,12 +105,25 @@ def _bot_automation(db: Database, _retention_days: int) -> None:
     db.bot_settings.create_index([("symbols", ASCENDING), ("automated_trading", ASCENDING)], name="symbol_automation")
 
 
+def _bot_decisions(db: Database, _retention_days: int) -> None:
+    # GET /api/bot/decisions: a user's decisions newest first (by time, then id); and the AutoTrader's
+    # cooldown: the user's newest traded decision of one symbol
+    db.bot_decisions.create_index(
+        [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="user_page"
+    )
+    db.bot_decisions.create_index(
+        [("user_id", ASCENDING), ("symbol", ASCENDING), ("outcome", ASCENDING), ("created_at", DESCENDING)],
+        name="user_symbol_outcome",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial indexes", _initial_indexes),
     Migration(2, "exchange connections", _exchange_connections),
     Migration(3, "trade queries", _trade_queries),
     Migration(4, "analysis history", _analysis_history),
     Migration(5, "bot automation", _bot_automation),
+    Migration(6, "bot decisions", _bot_decisions),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
