@@ -100,9 +100,9 @@ class TradeExecutor:
         given_signal: ResolvedSignal | None = None,
     ) -> ExecutionOutcome:
         """Run the trade once per (user, key). With ``use_ai``, ``given_signal`` (the AutoTrader's,
-        already decided on) stands in for asking the AI service again. Refusals before sending raise (4xx, nothing sent or
-        stored); the exchange's refusal is recorded as a rejected trade and raised, the same way on
-        every replay of the key."""
+        already decided on) stands in for asking the AI service again. Refusals before sending raise
+        (4xx, nothing sent or stored); the exchange's refusal is recorded as a rejected trade and
+        raised, the same way on every replay of the key."""
         key = check_idempotency_key(idempotency_key)
         stored = self._guard.once(
             f"{principal.user_id}#{key}",
