@@ -2,8 +2,8 @@
 
 Everything is built lazily on first use and cached on the container, which a Lambda container
 keeps across invocations. The wiring is one module per capability (``core``, ``auth``,
-``accounts``, ``realtime``, ``analysis``, ``exchange``, ``trading``, ``market``, ``health``), each a mixin of
-:class:`Container`. Tests
+``accounts``, ``realtime``, ``stream``, ``analysis``, ``exchange``, ``trading``, ``market``,
+``health``), each a mixin of :class:`Container`. Tests
 override leaves by provider name, and everything built on them uses the replacements::
 
     container = bootstrap(settings, clock=FakeClock(), exchange=FakeExchange())
@@ -22,6 +22,7 @@ from tradecore.bootstrap.exchange import ExchangeWiring
 from tradecore.bootstrap.health import CRITICAL_COMPONENTS, HealthWiring
 from tradecore.bootstrap.market import MarketWiring
 from tradecore.bootstrap.realtime import RealtimeWiring
+from tradecore.bootstrap.stream import StreamWiring
 from tradecore.bootstrap.trading import TradingWiring
 from tradecore.config import Settings, get_settings
 from tradecore.observability import configure_logging, register_secrets
@@ -30,8 +31,8 @@ __all__ = ["CRITICAL_COMPONENTS", "Container", "ContainerSlot", "bootstrap", "re
 
 
 class Container(
-    AutomationWiring, TradingWiring, MarketWiring, AccountsWiring, AuthWiring, RealtimeWiring, AnalysisWiring,
-    ExchangeWiring, HealthWiring, CoreWiring,
+    StreamWiring, AutomationWiring, TradingWiring, MarketWiring, AccountsWiring, AuthWiring, RealtimeWiring,
+    AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring,
 ):  # fmt: skip
     """Lazily built adapters and services for one process."""
 
