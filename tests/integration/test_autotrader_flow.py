@@ -5,21 +5,23 @@ moto delivers; decisions read back through the trade function's real handler."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from devstack.local.sqs_mapping import sqs_record
-from jobs import app as jobs_app
 from tests.integration.exchange_sim_fixtures import SimServer
-from tests.support.accounts_world import trade_container
 from tests.support.auth import add_user
 from tests.support.automation_fakes import bot_settings, candle_signal
-from tests.support.messages import RecordingPublisher
-from tests.support.trading_world import REGION, TradeApi, trading_settings
+from tests.support.autotrade_world import (
+    autotrade_container,
+    exchange_orders,
+    received,
+    run_worker,
+    with_autotrade_queue,
+)
+from tests.support.trading_world import TradeApi, trading_settings
 from tradecore.bootstrap import Container
 from tradecore.config import Settings
 from tradecore.domain.automation import CandleSignal
@@ -33,24 +35,13 @@ C1 = 1_795_597_200_000
 def settings(
     mongo_settings: Settings, moto_server: str, sim_server: SimServer, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    import boto3
-
-    base = trading_settings(mongo_settings, moto_server, sim_server.url, monkeypatch)
-    queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=f"autotrade-{uuid.uuid4().hex[:10]}")
-    return base.model_copy(update={"autotrade_queue_url": queue["QueueUrl"]})
+    return with_autotrade_queue(trading_settings(mongo_settings, moto_server, sim_server.url, monkeypatch))
 
 
 @pytest.fixture
 def container(settings: Settings) -> Iterator[Container]:
-    with trade_container(settings) as c:
-        messages = RecordingPublisher()
-        c.__dict__["user_notifier"] = messages
-        c.__dict__["channel_publisher"] = messages
-        jobs_app.use_container(c)
-        try:
-            yield c
-        finally:
-            jobs_app.use_container(None)
+    with autotrade_container(settings) as c:
+        yield c
 
 
 @pytest.fixture
@@ -58,39 +49,8 @@ def api(load_event: Callable[[str], dict[str, Any]], lambda_context: Any) -> Tra
     return TradeApi(load_event, lambda_context)
 
 
-def _received(settings: Settings) -> list[dict[str, Any]]:
-    """Every message now in the queue (received, so invisible for 30 s as Lambda's poller leaves them)."""
-    import boto3
-
-    sqs = boto3.client("sqs", region_name=REGION)
-    messages: list[dict[str, Any]] = []
-    while batch := sqs.receive_message(
-        QueueUrl=settings.autotrade_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30
-    ).get("Messages", []):
-        messages.extend(batch)
-    return messages
-
-
-def _run_worker(settings: Settings, messages: list[dict[str, Any]], lambda_context: Any) -> list[dict[str, str]]:
-    """The worker on the messages in batches of 10, as the event source mapping invokes it; the failures."""
-    arn = f"arn:aws:sqs:{REGION}:123456789012:{str(settings.autotrade_queue_url).rsplit('/', 1)[-1]}"
-    failures: list[dict[str, str]] = []
-    for start in range(0, len(messages), 10):
-        event = {"Records": [sqs_record(m, arn, REGION) for m in messages[start : start + 10]]}
-        failures += jobs_app.autotrade(event, lambda_context)["batchItemFailures"]
-    return failures
-
-
 def _orders(sim_server: SimServer, container: Container, user_id: str) -> list[Any]:
-    from binance.client import Client
-
-    connection = container.connection_store.get(user_id)
-    assert connection is not None
-    secret = container.secret_cipher.decrypt(connection.secret_ciphertext, user_id=user_id)
-    client = Client(connection.api_key, secret, ping=False)
-    client.API_URL = sim_server.url + "/api"
-    orders: list[Any] = client.get_all_orders(symbol="BTCUSDT")
-    return orders
+    return exchange_orders(sim_server.url, container, user_id)
 
 
 def _signal(candle_time: int) -> CandleSignal:
@@ -112,8 +72,8 @@ def test_autotrader_flow_fans_out_trades_within_limits_never_twice_and_stops_on_
 
     # WHEN a Long signal closes a candle: one message per automating user, run by the worker
     assert container.auto_trader.fan_out(_signal(C1)) == 3
-    messages = _received(settings)
-    assert _run_worker(settings, messages, lambda_context) == []
+    messages = received(settings)
+    assert run_worker(settings, messages, lambda_context) == []
 
     # THEN two filled trades and one paused decision
     decisions = {d.user_id: d for uid in trader_ids for d in container.decision_store.page(uid).decisions}
@@ -127,7 +87,7 @@ def test_autotrader_flow_fans_out_trades_within_limits_never_twice_and_stops_on_
         assert [o["side"] for o in _orders(sim_server, container, uid)] == ["BUY"]
 
     # WHEN the same messages come again (a worker that died before deleting them)
-    assert _run_worker(settings, messages, lambda_context) == []
+    assert run_worker(settings, messages, lambda_context) == []
     # THEN no second order on the exchange
     for uid in trader_ids[:2]:
         assert len(_orders(sim_server, container, uid)) == 1
@@ -135,7 +95,7 @@ def test_autotrader_flow_fans_out_trades_within_limits_never_twice_and_stops_on_
     # WHEN an admin halts trading and the next candle closes
     container.trading_switch.set_halted(True, by="admin-test", reason="test")
     assert container.auto_trader.fan_out(_signal(C1 + HOUR_MS)) == 3
-    assert _run_worker(settings, _received(settings), lambda_context) == []
+    assert run_worker(settings, received(settings), lambda_context) == []
     # THEN every decision of that candle is skipped for the kill switch, and nothing more is ordered
     for uid in trader_ids:
         newest = container.decision_store.page(uid, limit=1).decisions[0]
