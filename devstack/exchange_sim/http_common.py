@@ -47,9 +47,6 @@ WEIGHTS: dict[tuple[str, str], int | Callable[[dict[str, str]], int]] = {
     ("POST", "/api/v3/order/oco"): 1,
     ("GET", "/api/v3/orderList"): 4,
     ("DELETE", "/api/v3/orderList"): 1,
-    ("POST", "/api/v3/userDataStream"): 2,
-    ("PUT", "/api/v3/userDataStream"): 2,
-    ("DELETE", "/api/v3/userDataStream"): 2,
     ("GET", "/sapi/v1/account/apiRestrictions"): 1,
 }
 

@@ -1,4 +1,4 @@
-"""OCO order lists (``orderList/oco`` and the older ``order/oco``) and the listen-key endpoints."""
+"""OCO order lists (``orderList/oco`` and the older ``order/oco``) and the removed listen-key endpoints."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from devstack.exchange_sim.errors import BinanceError, mandatory
 from devstack.exchange_sim.http_common import SIM, decimal_param, int_param, json_response, signed_account, symbol_of
 from devstack.exchange_sim.ledger import Account, OrderList
 from devstack.exchange_sim.rest_trading import _client_id
-from devstack.exchange_sim.security import authenticate
-from devstack.exchange_sim.streams import HUB_KEY
 
 routes = web.RouteTableDef()
 
@@ -140,33 +138,22 @@ async def cancel_order_list(request: web.Request) -> web.Response:
     return json_response(views.order_list_json(order_list, account, reports))
 
 
-# --- user data stream listen keys (API key only, no signature) ------------------------------
+# --- the removed listen-key endpoints ---------------------------------------------------------
+# Binance removed POST/PUT/DELETE /api/v3/userDataStream (spot testnet 2026-02-04, production
+# 2026-02-20; Spot API CHANGELOG 2026-01-21). Since then they answer HTTP 410 with a 136-byte HTML
+# page, not Binance's JSON error: a client log in oliver-zehentleitner/unicorn-binance-websocket-api
+# issue 399 shows `"POST /api/v3/userDataStream HTTP/1.1" 410 136` and "Invalid Response: <html>...",
+# and hummingbot/hummingbot issue 8035 reports the same 410. The page below is nginx's stock 410
+# page, which is exactly 136 bytes; its wording is our reconstruction, the status and length are not.
+GONE_PAGE = (
+    "<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n<center><h1>410 Gone</h1></center>\r\n"
+    "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
 @routes.post("/api/v3/userDataStream")
-async def create_listen_key(request: web.Request) -> web.Response:
-    sim = request.app[SIM]
-    account = authenticate(sim.accounts, request.headers.get("X-MBX-APIKEY"))
-    return json_response({"listenKey": request.app[HUB_KEY].listen_key_for(account.api_key, sim.clock.now())})
-
-
 @routes.put("/api/v3/userDataStream")
-async def keepalive_listen_key(request: web.Request) -> web.Response:
-    sim = request.app[SIM]
-    authenticate(sim.accounts, request.headers.get("X-MBX-APIKEY"))
-    key = request["params"].get("listenKey")
-    if not key:
-        raise mandatory("listenKey")
-    if not request.app[HUB_KEY].keepalive(key, sim.clock.now()):
-        raise BinanceError(-1125, "This listenKey does not exist.")
-    return json_response({})
-
-
 @routes.delete("/api/v3/userDataStream")
-async def close_listen_key(request: web.Request) -> web.Response:
-    sim = request.app[SIM]
-    authenticate(sim.accounts, request.headers.get("X-MBX-APIKEY"))
-    key = request["params"].get("listenKey")
-    if not key:
-        raise mandatory("listenKey")
-    if not await request.app[HUB_KEY].close_listen_key(key):
-        raise BinanceError(-1125, "This listenKey does not exist.")
-    return json_response({})
+async def removed_listen_key_endpoint(request: web.Request) -> web.Response:
+    """Gone: user data now comes only through the WebSocket API (``userDataStream.subscribe.signature``)."""
+    return web.Response(text=GONE_PAGE, status=410, content_type="text/html")

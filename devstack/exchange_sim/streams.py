@@ -1,4 +1,4 @@
-"""WebSocket streams in Binance's format: market streams and the listen-key user data stream.
+"""WebSocket market streams in Binance's format (user data goes through the WebSocket API, ``ws_api``).
 
 Raw streams at ``/ws/<stream>`` send the payload itself; combined streams at
 ``/stream?streams=a/b`` wrap it as ``{"stream": name, "data": payload}``. Clients may also send
@@ -10,20 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import secrets
 from collections import defaultdict
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from devstack.exchange_sim import book, views
+from devstack.exchange_sim import book
 from devstack.exchange_sim import candles as cdl
-from devstack.exchange_sim.ledger import Account, Fill, Order
 from devstack.exchange_sim.market import SymbolMarket, TradeTick
 from devstack.exchange_sim.simulator import Simulator
 from devstack.exchange_sim.symbols import fmt
+from devstack.exchange_sim.user_stream import UserStreams
 
-LISTEN_KEY_TTL_MS = 60 * 60 * 1000
 QUEUE_LIMIT = 10_000  # a client further behind than this loses messages, as a slow Binance client would
 
 
@@ -49,13 +47,10 @@ class StreamHub:
         self.sim = sim
         self.subscribers: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
-        self.listen_keys: dict[str, tuple[str, int]] = {}  # key -> (api key, expiry ms)
-        self.key_of_account: dict[str, str] = {}
+        self.users = UserStreams(sim)
         self._last_mini: dict[str, int] = {}
         self.messages_sent = 0
         sim.market.listeners.append(self.on_trade)
-        sim.engine.on_order = self.on_order
-        sim.engine.on_balances = self.on_balances
 
     # --- publishing --------------------------------------------------------------------------
     def publish(self, stream: str, payload: dict[str, Any]) -> None:
@@ -101,45 +96,10 @@ class StreamHub:
             self._last_mini[trade.symbol] = now
             self.publish(prefix + "miniTicker", _mini_ticker(market, now))
 
-    def on_order(self, account: Account, order: Order, execution_type: str, fill: Fill | None) -> None:
-        key = self.key_of_account.get(account.api_key)
-        if key and self.subscribers.get(key):
-            self.publish(key, views.execution_report(order, execution_type, fill, self.sim.clock.now()))
-
-    def on_balances(self, account: Account, assets: set[str]) -> None:
-        key = self.key_of_account.get(account.api_key)
-        if key and self.subscribers.get(key):
-            self.publish(key, views.account_position(account, assets, self.sim.clock.now()))
-
-    # --- listen keys -------------------------------------------------------------------------
-    def listen_key_for(self, api_key: str, now: int) -> str:
-        """The account's active listen key (created if needed), valid for another 60 minutes."""
-        key = self.key_of_account.get(api_key)
-        if key is None or key not in self.listen_keys:
-            key = secrets.token_urlsafe(45)[:60]
-            self.key_of_account[api_key] = key
-        self.listen_keys[key] = (api_key, now + LISTEN_KEY_TTL_MS)
-        return key
-
-    def keepalive(self, key: str, now: int) -> bool:
-        entry = self.listen_keys.get(key)
-        if entry is None:
-            return False
-        self.listen_keys[key] = (entry[0], now + LISTEN_KEY_TTL_MS)
-        return True
-
-    async def close_listen_key(self, key: str) -> bool:
-        entry = self.listen_keys.pop(key, None)
-        if entry is None:
-            return False
-        self.key_of_account.pop(entry[0], None)
-        self.publish(key, {"e": "listenKeyExpired", "E": self.sim.clock.now(), "listenKey": key})
-        return True
-
     # --- connections -------------------------------------------------------------------------
     def subscribe(self, conn: Connection, names: list[str]) -> None:
         for name in names:
-            if name not in self.listen_keys and "@" in name:  # symbols are lower case, stream kinds are not
+            if "@" in name:  # symbols are lower case, stream kinds are not
                 symbol, _, kind = name.partition("@")
                 name = f"{symbol.lower()}@{kind}"
             conn.streams.add(name)

@@ -7,7 +7,10 @@ The schemas in ``binance_schemas/spot_api.json`` were written from Binance's Spo
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,23 +76,32 @@ def test_stream_payloads_match_the_schemas(sim_server: SimServer) -> None:
         base = sim_server.url.replace("http://", "ws://")
         streams = "btcusdt@trade/btcusdt@kline_1m/btcusdt@bookTicker/btcusdt@miniTicker"
         seen: dict[str, Any] = {}
-        async with aiohttp.ClientSession() as session:
-            async with session.post(sim_server.url + "/api/v3/userDataStream", headers={"X-MBX-APIKEY": key}) as r:
-                listen_key = (await r.json())["listenKey"]
-            async with session.ws_connect(f"{base}/stream?streams={streams}/{listen_key}") as ws:
-                await asyncio.sleep(0.1)
-                await asyncio.to_thread(sim_server.admin, "POST", "/sim/clock", {"advance_ms": 2000})
-                from binance.client import Client
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{base}/stream?streams={streams}") as ws,
+            session.ws_connect(f"{base}/ws-api/v3") as user_ws,
+        ):
+            timestamp = int(time.time() * 1000)
+            signature = hmac.new(
+                secret.encode(), f"apiKey={key}&timestamp={timestamp}".encode(), hashlib.sha256
+            ).hexdigest()
+            params = {"apiKey": key, "timestamp": timestamp, "signature": signature}
+            await user_ws.send_str(
+                json.dumps({"id": 1, "method": "userDataStream.subscribe.signature", "params": params})
+            )
+            assert json.loads((await asyncio.wait_for(user_ws.receive(), timeout=10)).data)["status"] == 200
+            await asyncio.to_thread(sim_server.admin, "POST", "/sim/clock", {"advance_ms": 2000})
+            from binance.client import Client
 
-                client = Client(key, secret, ping=False)
-                client.API_URL = sim_server.url + "/api"
-                await asyncio.to_thread(
-                    client.create_order, symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.001"
-                )
-                while len(seen) < 6:
-                    message = json.loads((await asyncio.wait_for(ws.receive(), timeout=10)).data)
-                    kind = message["data"].get("e", "bookTicker")
-                    seen.setdefault(kind, message["data"])
+            client = Client(key, secret, ping=False)
+            client.API_URL = sim_server.url + "/api"
+            await asyncio.to_thread(client.create_order, symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.001")
+            while len(seen) < 4:
+                message = json.loads((await asyncio.wait_for(ws.receive(), timeout=10)).data)
+                seen.setdefault(message["data"].get("e", "bookTicker"), message["data"])
+            while len(seen) < 6:
+                event = json.loads((await asyncio.wait_for(user_ws.receive(), timeout=10)).data)["event"]
+                seen.setdefault(event["e"], event)
         return seen
 
     seen = asyncio.run(collect())

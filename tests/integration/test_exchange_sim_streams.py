@@ -79,19 +79,11 @@ def test_user_data_stream_reports_fill_and_balances(sim_server: SimServer) -> No
         key, secret = sim_server.new_account()
         client = AsyncClient(key, secret)
         client.API_URL = sim_server.url + "/api"
-        manager = BinanceSocketManager(client)
-        manager.STREAM_URL = sim_server.url.replace("http://", "ws://") + "/"
+        client.ws_api._url = sim_server.url.replace("http://", "ws://") + "/ws-api/v3"  # user_socket() subscribes here
         try:
-            listen_key = await client.stream_get_listen_key()
-            await client.stream_keepalive(listenKey=listen_key)
-            socket = manager.multiplex_socket([listen_key])
-            socket.TIMEOUT = 0.3
-            async with socket as stream:
-                await asyncio.sleep(0.2)
+            async with BinanceSocketManager(client).user_socket() as stream:
                 await client.create_order(symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.001")
-                events = [(await asyncio.wait_for(stream.recv(), timeout=10))["data"] for _ in range(3)]
-            await client.stream_close(listenKey=listen_key)
-            return events
+                return [await asyncio.wait_for(stream.recv(), timeout=10) for _ in range(3)]
         finally:
             await client.close_connection()
 
@@ -101,6 +93,20 @@ def test_user_data_stream_reports_fill_and_balances(sim_server: SimServer) -> No
     assert reports[1]["N"] == "BTC"
     position = next(e for e in events if e["e"] == "outboundAccountPosition")
     assert {b["a"] for b in position["B"]} == {"BTC", "USDT"}
+
+
+def test_dropped_streams_close_websocket_api_connections_too(sim_server: SimServer) -> None:
+    async def scenario() -> bool:
+        import aiohttp
+
+        ws_url = sim_server.url.replace("http://", "ws://") + "/ws-api/v3"
+        async with aiohttp.ClientSession() as session, session.ws_connect(ws_url) as ws:
+            await asyncio.sleep(0.1)
+            await asyncio.to_thread(sim_server.admin, "POST", "/sim/faults", {"drop_streams": True})
+            closing = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+            return (await asyncio.wait_for(ws.receive(), timeout=5)).type in closing
+
+    assert asyncio.run(scenario())
 
 
 def test_dropped_streams_are_closed_by_the_fault_knob(sim_server: SimServer) -> None:
