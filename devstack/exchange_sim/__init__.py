@@ -1,7 +1,8 @@
 """A Binance-compatible spot exchange simulator for paper trading, local development and tests.
 
 It speaks Binance's own Spot REST API (``/api/v3/...``), WebSocket streams and the WebSocket API's
-user data stream (``/ws-api/v3``) over real sockets, so the real python-binance client is exercised end to end. Run it with::
+user data stream (``/ws-api/v3``) over real sockets, so the real python-binance client is
+exercised end to end. Run it with::
 
     python -m devstack.exchange_sim --host 127.0.0.1 --port 9000 --data-dir .data/exchange
 
