@@ -2,14 +2,14 @@
 
 Start-up runs everything that does not depend on something else at once: the zygote (which
 preloads the functions' shared modules), SecantusDB (unless ``MONGODB_URI``), moto (unless
-``AWS_ENDPOINT_URL``), the exchange simulator and the stream task start together; the template is
-read meanwhile. When moto listens, the template's tables, queues and secret are created
-(concurrently); when SecantusDB listens, migrations run and the demo user is seeded. The gateway,
-scheduler, SQS pollers and hot reload (in this process) start once the AWS resources exist, warming the
-health functions' workers; when the simulator is up too, the demo user's paper account is opened
-through the core API; then the dashboard on :3000. Each phase is logged at DEBUG with its
-time since start. Ctrl-C or SIGTERM stops everything in reverse order; child process groups are
-terminated, nothing is left running.
+``AWS_ENDPOINT_URL``) and the exchange simulator start together; the template is read meanwhile.
+When moto listens, the template's tables, queues and secret are created (concurrently); when
+SecantusDB listens, migrations run and the demo user is seeded. The gateway, scheduler, SQS pollers
+and hot reload (in this process) start once the AWS resources exist, warming the health functions'
+workers; when the simulator is up too, the demo user's paper account is opened through the core
+API; then the stream task (its task definition's environment names those resources) and the
+dashboard on :3000. Each phase is logged at DEBUG with its time since start. Ctrl-C or SIGTERM
+stops everything in reverse order; child process groups are terminated, nothing is left running.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from devstack.local.processes import ChildProcess, ComponentLogHandler, port_is_
 from devstack.local.secrets_file import load_or_create
 from devstack.local.settings import DevstackSettings
 from devstack.local.stack import LocalStack
+from devstack.local.stream_task import StreamTask
 from devstack.runtime.invoke import function_base_env
 from devstack.runtime.zygote_client import Zygote
 from devstack.template.reader import ROOT
@@ -60,6 +61,7 @@ class Runner:
         self.stack: LocalStack | None = None
         self.zygote: Zygote | None = None
         self.dashboard: web.AppRunner | None = None
+        self.stream_task: StreamTask | None = None
         self._started = time.perf_counter()
 
     def _phase(self, name: str) -> None:
@@ -107,8 +109,6 @@ class Runner:
             argv = [sys.executable, "-m", "devstack.exchange_sim", "--host", "127.0.0.1"]
             argv += ["--port", str(ports["EXCHANGE_SIM_PORT"]), "--data-dir", str(data / "exchange")]
             launched["exchange"] = self._launch("exchange", argv)
-        if (ROOT / "stream" / "__main__.py").exists():
-            self._launch("stream", [sys.executable, "-m", "stream"])
         return launched
 
     async def start(self) -> None:
@@ -159,6 +159,9 @@ class Runner:
                 task.cancel()
         await self._open_demo_paper_account()
         self._phase("demo paper account ready")
+        if (ROOT / "stream" / "__main__.py").exists():
+            self.stream_task = StreamTask.for_stack(self.stack.resources, env, self.logs, reload=settings.reload)
+            self.stream_task.start()
         await self._serve_dashboard()
         self._phase("dashboard up")
 
@@ -199,6 +202,8 @@ class Runner:
     async def stop(self) -> None:
         if self.dashboard is not None:
             await self.dashboard.cleanup()
+        if self.stream_task is not None:
+            await self.stream_task.stop()
         if self.stack is not None:
             await self.stack.stop()  # stops the zygote too
         elif self.zygote is not None:
