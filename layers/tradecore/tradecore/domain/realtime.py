@@ -6,6 +6,7 @@ Clients send ``{"action": "subscribe"|"unsubscribe"|"ping", "channels": [...]}``
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ _GLOBAL = ("signals", "trades", "account", "status")
 CANDLE_INTERVALS = frozenset(
     {"1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"}
 )
+# API Gateway's WebSocket frame limit (DESIGN.md §7): a larger message is refused, never sent.
+MAX_FRAME_BYTES = 32 * 1024
 # A subscription to these means "mine": their messages go to one user's connections only.
 PER_USER_CHANNELS = frozenset({"trades", "account"})
 
@@ -32,6 +35,7 @@ PER_USER_CHANNELS = frozenset({"trades", "account"})
 class MessageType(StrEnum):
     PRICE_UPDATE = "price_update"
     CANDLE_UPDATE = "candle_update"
+    BOOK_UPDATE = "book_update"
     AI_SIGNAL = "ai_signal"
     TRADE_SIGNAL = "trade_signal"
     TRADE_EXECUTED = "trade_executed"
@@ -148,3 +152,11 @@ def apply_action(current: frozenset[str], action: Action, requested: Iterable[st
 
 def envelope(message_type: MessageType, data: dict[str, Any], trace_id: str | None) -> dict[str, Any]:
     return {"type": message_type.value, "data": data, "trace_id": trace_id}
+
+
+def frame(message_type: MessageType, data: dict[str, Any], trace_id: str | None) -> bytes:
+    """The message as it goes over the wire (JSON of :func:`envelope`; Decimals and times as strings).
+
+    One encoding for the size check and the post, so what was measured is what is sent.
+    """
+    return json.dumps(envelope(message_type, data, trace_id), default=str).encode()

@@ -8,22 +8,25 @@ are stale).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import boto3
 from boto3.dynamodb.conditions import Attr, Key
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tradecore.adapters.aws.dynamodb_errors import conditional_check_failed
 from tradecore.adapters.aws.dynamodb_errors import translate_dynamodb_errors as _dynamodb
-from tradecore.domain.realtime import Connection, MessageType, Subscriptions, envelope
+from tradecore.domain.realtime import Connection, MessageType, Subscriptions, frame
 from tradecore.domain.users import Role
 from tradecore.errors import ConflictError, DependencyUnavailableError
 
 MAX_CONNECTION_SECONDS = 2 * 60 * 60
+# HTTP connections the @connections client keeps: fan-out posts from a pool of threads (32 by
+# default) and botocore keeps only 10, so more would be opened and dropped on every message.
+SENDER_POOL_CONNECTIONS = 64
 
 
 class DynamoConnectionRegistry:
@@ -139,14 +142,20 @@ def _connection(item: dict[str, Any]) -> Connection:
 
 
 class ApiGatewayMessageSender:
-    """Posts messages through the API Gateway management API (``@connections``)."""
+    """Posts messages through the API Gateway management API (``@connections``); safe to share
+    between threads (a boto3 client is, and it keeps a pool of connections for them)."""
 
     def __init__(self, endpoint_url: str, region: str) -> None:
-        self._client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url, region_name=region)
+        self._client = boto3.client(
+            "apigatewaymanagementapi",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            config=Config(max_pool_connections=SENDER_POOL_CONNECTIONS),
+        )
 
     def send(self, connection_id: str, message_type: MessageType, data: dict[str, Any], trace_id: str | None) -> bool:
         """Deliver one message; ``False`` when the connection is gone (410), so the caller can forget it."""
-        payload = json.dumps(envelope(message_type, data, trace_id), default=str).encode()
+        payload = frame(message_type, data, trace_id)
         try:
             self._client.post_to_connection(ConnectionId=connection_id, Data=payload)
         # GoneException is a ClientError subclass: catch it first, or stale connections are never removed
