@@ -68,13 +68,3 @@ class BinanceMarketData(BinanceConnection):
 
     def my_trades(self, symbol: str, limit: int = 500) -> list[Trade]:
         return [mapping.trade(t) for t in self._retried("get_my_trades", symbol=symbol.upper(), limit=limit)]
-
-    # --- user data stream --------------------------------------------------------------------
-    def create_listen_key(self) -> str:
-        return str(self._retried("stream_get_listen_key"))
-
-    def keepalive_listen_key(self, listen_key: str) -> None:
-        self._retried("stream_keepalive", listenKey=listen_key)
-
-    def close_listen_key(self, listen_key: str) -> None:
-        self._retried("stream_close", listenKey=listen_key)
