@@ -27,6 +27,13 @@ class ConnectionStore(Protocol):
         ...
 
 
+class ConnectionListing(Protocol):
+    """Every stored connection (the stream task follows each account's own events);
+    ``DependencyUnavailableError`` when the store is down."""
+
+    def all_connections(self) -> list[ExchangeConnection]: ...
+
+
 class SecretCipher(Protocol):
     """Encrypts users' API secrets (KMS in AWS, moto's KMS locally) bound to the user id: a ciphertext
     of one user never decrypts for another."""

@@ -1,16 +1,19 @@
-"""The stream worker's ports: the exchange's live market events, and the heartbeat health reads.
+"""The stream worker's ports: the exchange's live market events, users' own account events, and
+the heartbeat health reads.
 
-Both hide their vendor: the market stream is python-binance's combined socket (reconnecting on its
-own), the heartbeat an item in the ServiceStateTable.
+All hide their vendor: the market stream is python-binance's combined socket, the user data streams
+Binance's WebSocket API (both reconnecting on their own), the heartbeat an item in the ServiceStateTable.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Protocol
 
+from tradecore.domain.accounts import ApiCredentials
 from tradecore.domain.market_events import MarketEvent
 from tradecore.domain.orders import Kline
+from tradecore.domain.user_events import UserEvent
 
 
 class MarketStream(Protocol):
@@ -21,6 +24,18 @@ class MarketStream(Protocol):
     """
 
     def events(self, symbols: Sequence[str], intervals: Sequence[str]) -> AsyncIterator[MarketEvent]: ...
+
+
+class UserDataStream(Protocol):
+    """Order and balance events of many users' exchange accounts, each tagged with its user id.
+
+    ``set_accounts`` says which accounts to follow (user id -> their key pair); the stream subscribes
+    new ones, drops removed ones and retries refused ones on the next call. ``events`` reconnects by
+    itself (back-off with jitter, every account subscribed again) and never ends while the caller reads.
+    """
+
+    def set_accounts(self, accounts: Mapping[str, ApiCredentials]) -> None: ...
+    def events(self) -> AsyncIterator[UserEvent]: ...
 
 
 class StreamHeartbeat(Protocol):

@@ -100,6 +100,11 @@ class MongoConnectionStore:
                 return False
         return True
 
+    def all_connections(self) -> list[ExchangeConnection]:
+        """Every user's connection (the :class:`~tradecore.ports.accounts.ConnectionListing` port)."""
+        with translate_errors("list exchange connections"):
+            return [_to_connection(document) for document in self._connections.find({})]
+
     def delete(self, user_id: str) -> bool:
         with translate_errors("delete exchange connection"):
             return self._connections.delete_one({"_id": user_id}).deleted_count > 0
