@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     price_fanout_ms: int = Field(default=100, ge=10)
     trade_flow_budget_seconds: float = Field(default=5.0, gt=0)
     health_cache_seconds: float = Field(default=5.0, ge=0)  # public health answers reuse a fresh check
+    # the stream task's user side: this task follows the accounts whose user id hashes to its shard
+    stream_shard_index: int = Field(default=0, ge=0)
+    stream_shard_count: int = Field(default=1, ge=1)
+    stream_accounts_refresh_seconds: float = Field(default=30.0, gt=0)
 
     # --- exchange ----------------------------------------------------------------------------
     binance_testnet: bool = False
@@ -195,6 +199,8 @@ class Settings(BaseSettings):
             and not self.app_secrets_arn
         ):
             raise ValueError("BINANCE_API_KEY and BINANCE_API_SECRET are required for testnet or mainnet")
+        if self.stream_shard_index >= self.stream_shard_count:
+            raise ValueError("STREAM_SHARD_INDEX must be below STREAM_SHARD_COUNT")
         return self
 
     @property

@@ -2,8 +2,8 @@
 
 Everything is built lazily on first use and cached on the container, which a Lambda container
 keeps across invocations. The wiring is one module per capability (``core``, ``auth``,
-``accounts``, ``realtime``, ``stream``, ``analysis``, ``exchange``, ``trading``, ``market``,
-``health``), each a mixin of :class:`Container`. Tests
+``accounts``, ``realtime``, ``stream``, ``user_stream``, ``analysis``, ``exchange``, ``trading``,
+``market``, ``health``), each a mixin of :class:`Container`. Tests
 override leaves by provider name, and everything built on them uses the replacements::
 
     container = bootstrap(settings, clock=FakeClock(), exchange=FakeExchange())
@@ -24,6 +24,7 @@ from tradecore.bootstrap.market import MarketWiring
 from tradecore.bootstrap.realtime import RealtimeWiring
 from tradecore.bootstrap.stream import StreamWiring
 from tradecore.bootstrap.trading import TradingWiring
+from tradecore.bootstrap.user_stream import UserStreamWiring
 from tradecore.config import Settings, get_settings
 from tradecore.observability import configure_logging, register_secrets
 
@@ -31,8 +32,8 @@ __all__ = ["CRITICAL_COMPONENTS", "Container", "ContainerSlot", "bootstrap", "re
 
 
 class Container(
-    StreamWiring, AutomationWiring, TradingWiring, MarketWiring, AccountsWiring, AuthWiring, RealtimeWiring,
-    AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring,
+    UserStreamWiring, StreamWiring, AutomationWiring, TradingWiring, MarketWiring, AccountsWiring, AuthWiring,
+    RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring,
 ):  # fmt: skip
     """Lazily built adapters and services for one process."""
 
