@@ -23,7 +23,7 @@ def _report(**changes: Any) -> dict[str, Any]:
         "e": "executionReport", "E": 1_700_000_000_100, "s": "BTCUSDT", "c": "web_1", "S": "BUY", "o": "LIMIT",
         "f": "GTC", "q": "0.00200000", "p": "50000.00", "P": "0.00", "g": -1, "C": "", "x": "TRADE",
         "X": "PARTIALLY_FILLED", "r": "NONE", "i": 42, "l": "0.00100000", "z": "0.00100000", "L": "49999.50",
-        "n": "0.00000100", "N": "BTC", "T": 1_700_000_000_090, "t": 7, "Z": "49.99950000",
+        "n": "0.00000100", "N": "BTC", "T": 1_700_000_000_090, "t": 7, "Z": "49.99950000", "O": 1_700_000_000_010,
     }  # fmt: skip
     return {**report, **changes}
 
@@ -34,7 +34,7 @@ def test_user_streams_execution_report_becomes_an_order_event_with_its_fill() ->
         user_id="u-1", symbol="BTCUSDT", client_order_id="web_1", order_id=42, side=Side.BUY, type=OrderType.LIMIT,
         status=OrderStatus.PARTIALLY_FILLED, execution_type="TRADE", quantity=D("0.002"), price=D("50000"),
         executed_quantity=D("0.001"), cumulative_quote=D("49.9995"), event_time_ms=1_700_000_000_100,
-        transaction_time_ms=1_700_000_000_090, order_list_id=-1, reject_reason=None,
+        order_time_ms=1_700_000_000_010, order_list_id=-1, reject_reason=None,
         fill=OrderFillEvent(D("49999.5"), D("0.001"), D("0.000001"), "BTC", 7),
     )  # fmt: skip
 

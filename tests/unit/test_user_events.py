@@ -60,7 +60,7 @@ def _order(status: OrderStatus, executed: str, quote: str, *, cid: str = CID, us
         user_id=user_id, symbol="BTCUSDT", client_order_id=cid, order_id=42, side=Side.BUY, type=OrderType.LIMIT,
         status=status, execution_type="TRADE" if fill else status.value, quantity=D("0.002"), price=D("50000"),
         executed_quantity=D(executed), cumulative_quote=D(quote), event_time_ms=1,
-        transaction_time_ms=1_764_000_000_000,
+        order_time_ms=1_764_000_000_000,
         fill=last, **more,
     )  # fmt: skip
 
@@ -121,6 +121,7 @@ def test_user_events_order_placed_elsewhere_is_recorded_as_external_for_its_user
     assert (trade.user_id, trade.source, trade.status) == ("u-1", "external", TradeStatus.FILLED)
     assert (trade.base_asset, trade.quote_asset, trade.executed_quantity) == ("BTC", "USDT", D("0.002"))
     assert trade.extra == {"exchange_client_order_id": "web_abc"}
+    assert trade.created_at == datetime.fromtimestamp(1_764_000_000, UTC)  # when the order was placed
     assert world.types("u-1")[0] is MessageType.TRADE_EXECUTED
     # a later event of the same order advances that record, never a second one
     world.handler.handle(_order(OrderStatus.FILLED, "0.002", "100", cid="web_abc", fill=("50000", "0.002", 9)))

@@ -42,7 +42,7 @@ def test_user_stream_wiring_builds_the_shard_and_records_external_orders(
     event = OrderEvent(
         user_id="u-1", symbol="BTCUSDT", client_order_id="web_1", order_id=1, side=Side.BUY, type=OrderType.MARKET,
         status=OrderStatus.FILLED, execution_type="TRADE", quantity=D("1"), price=D("0"), executed_quantity=D("1"),
-        cumulative_quote=D("5"), event_time_ms=1, transaction_time_ms=1,
+        cumulative_quote=D("5"), event_time_ms=1, order_time_ms=1,
     )  # fmt: skip
     store.by_client_order_id = lambda user_id, client_order_id: None  # type: ignore[method-assign]
     container.user_event_handler.handle(event)

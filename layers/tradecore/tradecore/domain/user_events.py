@@ -40,7 +40,7 @@ class OrderEvent:
     executed_quantity: Decimal
     cumulative_quote: Decimal
     event_time_ms: int
-    transaction_time_ms: int
+    order_time_ms: int  # when the order was created (its first record's created_at)
     order_list_id: int = -1
     reject_reason: str | None = None
     fill: OrderFillEvent | None = None

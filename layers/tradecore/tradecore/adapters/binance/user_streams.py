@@ -80,7 +80,7 @@ def parse_user_event(user_id: str, data: dict[str, Any]) -> UserEvent | None:
         side=Side(data["S"]), type=OrderType(data["o"]), status=OrderStatus(data["X"]), execution_type=execution,
         quantity=Decimal(str(data["q"])), price=Decimal(str(data["p"])), executed_quantity=Decimal(str(data["z"])),
         cumulative_quote=Decimal(str(data["Z"])), event_time_ms=int(data["E"]),
-        transaction_time_ms=int(data.get("T") or data["E"]), order_list_id=int(data.get("g", -1)),
+        order_time_ms=int(data.get("O") or data.get("T") or data["E"]), order_list_id=int(data.get("g", -1)),
         reject_reason=None if reason == "NONE" else reason, fill=fill,
     )  # fmt: skip
 

@@ -73,7 +73,7 @@ def external_trade(event: OrderEvent, mode: TradingMode, now: datetime) -> Trade
     """A first record of an order placed outside the platform, as ``event`` shows it."""
     stored_id = external_client_order_id(event.user_id, event.client_order_id)
     base, quote = split_symbol(event.symbol)
-    opened = datetime.fromtimestamp(event.transaction_time_ms / 1000, UTC)
+    opened = datetime.fromtimestamp(event.order_time_ms / 1000, UTC)
     blank = TradeRecord(
         id=stored_id[4:], user_id=event.user_id, client_order_id=stored_id, symbol=event.symbol, base_asset=base,
         quote_asset=quote, side=event.side, type=event.type, mode=mode, status=TradeStatus.PENDING,
