@@ -173,3 +173,23 @@ def test_user_streams_resubscribe_after_a_drop_and_unsubscribe_a_removed_key(sim
     assert [t.extra["exchange_client_order_id"] for t in rig.store.of_user("user-d")] == ["after_drop"]
     assert rig.store.of_user("user-e") == []
     assert [user for user, _, _ in rig.messages.notifications if user != "user-d"] == []
+
+
+def test_user_streams_refused_key_is_retried_and_never_blocks_the_others(sim_server: SimServer) -> None:
+    rig = Rig(sim_server)
+    rig.user("user-f")
+    rig.listing.add("user-g", "no-such-key", "whatever")  # GIVEN a key the exchange refuses
+    key_g, secret_g = sim_server.new_account()
+
+    async def scenario() -> None:
+        await _until(lambda: rig.stream.followed == {"user-f"})
+        await asyncio.sleep(0.5)  # refreshes come and go: G stays refused, F stays followed
+        assert rig.stream.followed == {"user-f"}
+        rig.listing.add("user-g", key_g, secret_g)  # WHEN G connects a valid key
+        await _until(lambda: rig.stream.followed == {"user-f", "user-g"})
+        await asyncio.to_thread(rig.place, key_g, secret_g, newClientOrderId="g_1")
+        await _until(lambda: rig.heard("user-g", MessageType.TRADE_EXECUTED), timeout=2)
+
+    asyncio.run(rig.run(scenario))
+    assert [t.source for t in rig.store.of_user("user-g")] == ["external"]
+    assert rig.store.of_user("user-f") == []
