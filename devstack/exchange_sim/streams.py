@@ -1,7 +1,9 @@
 """WebSocket market streams in Binance's format (user data goes through the WebSocket API, ``ws_api``).
 
 Raw streams at ``/ws/<stream>`` send the payload itself; combined streams at
-``/stream?streams=a/b`` wrap it as ``{"stream": name, "data": payload}``. Clients may also send
+``/stream?streams=a/b`` wrap it as ``{"stream": name, "data": payload}``. Partial book depth
+(``<symbol>@depth<5|10|20>`` every second, ``...@100ms`` every 100 ms of market time) sends the top
+levels of the simulator's book as Binance does: ``{"lastUpdateId", "bids", "asks"}``. Clients may also send
 ``SUBSCRIBE`` / ``UNSUBSCRIBE`` / ``LIST_SUBSCRIPTIONS`` requests, as on Binance.
 """
 
@@ -22,6 +24,12 @@ from devstack.exchange_sim.simulator import Simulator
 from devstack.exchange_sim.symbols import fmt
 from devstack.exchange_sim.user_stream import UserStreams
 
+# partial book depth streams: (name after "<symbol>@", levels, least market-time ms between snapshots)
+PARTIAL_DEPTHS = tuple(
+    (f"depth{levels}{suffix}", levels, every)
+    for levels in (5, 10, 20)
+    for suffix, every in (("", 1000), ("@100ms", 100))
+)
 QUEUE_LIMIT = 10_000  # a client further behind than this loses messages, as a slow Binance client would
 
 
@@ -49,6 +57,7 @@ class StreamHub:
         self.connections: set[Connection] = set()
         self.users = UserStreams(sim)
         self._last_mini: dict[str, int] = {}
+        self._last_depth: dict[str, int] = {}  # stream -> market time of its last snapshot
         self.messages_sent = 0
         sim.market.listeners.append(self.on_trade)
 
@@ -92,6 +101,11 @@ class StreamHub:
             self.publish(prefix + "bookTicker", {
                 "u": trade.trade_id, "s": trade.symbol, "b": fmt(bid), "B": depth, "a": fmt(ask), "A": depth,
             })  # fmt: skip
+        for kind, levels, every in PARTIAL_DEPTHS:
+            stream = prefix + kind
+            if subs.get(stream) and now - self._last_depth.get(stream, -every) >= every:
+                self._last_depth[stream] = now
+                self.publish(stream, _partial_depth(market, levels))
         if subs.get(prefix + "miniTicker") and now - self._last_mini.get(trade.symbol, 0) >= 1000:
             self._last_mini[trade.symbol] = now
             self.publish(prefix + "miniTicker", _mini_ticker(market, now))
@@ -183,6 +197,15 @@ def _kline_event(symbol: str, interval: str, candle: list[Any], closed: bool, no
             "Q": fmt(candle[cdl.TAKER_QUOTE]),
             "B": "0",
         },
+    }
+
+
+def _partial_depth(market: SymbolMarket, levels: int) -> dict[str, Any]:
+    price = market.last_price_decimal()
+    return {
+        "lastUpdateId": market.next_trade_id,
+        "bids": [[fmt(p), fmt(q)] for p, q in book.book_side(price, market.spec, "bids", levels)],
+        "asks": [[fmt(p), fmt(q)] for p, q in book.book_side(price, market.spec, "asks", levels)],
     }
 
 
