@@ -26,8 +26,12 @@ class Healthy:
         return ComponentHealth(self.name, HealthStatus.OK)
 
 
-# The AI service and the exchange are checked elsewhere; here they answer ok.
-PEERS = {"ai_health_probe": Healthy("ai"), "exchange_probe": Healthy("binance")}
+# The AI service, the exchange and the stream task are checked elsewhere; here they answer ok.
+PEERS = {
+    "ai_health_probe": Healthy("ai"),
+    "exchange_probe": Healthy("binance"),
+    "stream_health_probe": Healthy("stream"),
+}
 
 
 @pytest.fixture(params=[(trade_app, "api_health"), (ai_app, "ai_health")], ids=["core", "ai"])

@@ -48,10 +48,10 @@ def test_parse_event_malformed_payload_raises() -> None:
         parse_event({"data": {"e": "trade", "s": "BTCUSDT"}})
 
 
-def test_stream_names_lower_case_symbols_trades_and_every_interval() -> None:
+def test_stream_names_lower_case_symbols_trades_book_and_every_interval() -> None:
     assert stream_names(["BTCUSDT", "ETHUSDT"], ["1m", "1h"]) == [
-        "btcusdt@trade", "btcusdt@kline_1m", "btcusdt@kline_1h",
-        "ethusdt@trade", "ethusdt@kline_1m", "ethusdt@kline_1h",
+        "btcusdt@trade", "btcusdt@depth10@100ms", "btcusdt@kline_1m", "btcusdt@kline_1h",
+        "ethusdt@trade", "ethusdt@depth10@100ms", "ethusdt@kline_1m", "ethusdt@kline_1h",
     ]  # fmt: skip
 
 

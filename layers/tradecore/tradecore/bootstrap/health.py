@@ -13,6 +13,7 @@ from tradecore.bootstrap.core import CoreWiring
 if TYPE_CHECKING:
     from tradecore.adapters.openai.analyzer import OpenAIAnalyzer
     from tradecore.ports import ChannelPublisher, HealthProbe
+    from tradecore.ports.stream import StreamHeartbeat
     from tradecore.services.analysis.service import AnalysisService
     from tradecore.services.health.monitor import HealthMonitor
     from tradecore.services.health.service import HealthCheck
@@ -22,7 +23,7 @@ CRITICAL_COMPONENTS = frozenset({"mongodb"})
 
 
 class HealthWiring(CoreWiring):
-    if TYPE_CHECKING:  # provided by AnalysisWiring, ExchangeWiring and RealtimeWiring
+    if TYPE_CHECKING:  # provided by AnalysisWiring, ExchangeWiring, RealtimeWiring and StreamWiring
 
         @property
         def llm_analyzer(self) -> OpenAIAnalyzer: ...
@@ -32,6 +33,8 @@ class HealthWiring(CoreWiring):
         def exchange_probe(self) -> HealthProbe: ...
         @property
         def channel_publisher(self) -> ChannelPublisher: ...
+        @property
+        def stream_heartbeat(self) -> StreamHeartbeat: ...
 
     @cached_property
     def ai_health_probe(self) -> HealthProbe:
@@ -40,14 +43,23 @@ class HealthWiring(CoreWiring):
         return HttpHealthProbe("ai", self.settings.ai_service_url.rstrip("/") + "/ai/health")
 
     @cached_property
+    def stream_health_probe(self) -> HealthProbe:
+        """The stream task's heartbeat (it beats every 10 s; three missed beats is degraded)."""
+        from tradecore.services.health.stream_probe import StreamHeartbeatProbe
+
+        return StreamHeartbeatProbe(self.stream_heartbeat, max_age_seconds=30.0, clock=self.clock)
+
+    @cached_property
     def core_health(self) -> HealthCheck:
-        """``/api/health``: MongoDB (critical), the AI service, the exchange, configuration."""
+        """``/api/health``: MongoDB (critical), the AI service, the exchange, the stream task's
+        heartbeat, configuration."""
         from tradecore.services.health.service import HealthCheck
 
         probes = [
             self.mongo_probe,
             self.ai_health_probe,
             self.exchange_probe,
+            self.stream_health_probe,
             self.config_probe("jwt_secret", "inter_service_token"),
         ]
         return HealthCheck("core", probes, CRITICAL_COMPONENTS, ttl_seconds=self.settings.health_cache_seconds)

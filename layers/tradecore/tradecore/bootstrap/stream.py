@@ -75,5 +75,5 @@ class StreamWiring(CoreWiring):
 
         return StreamWorker(
             self.stream_policy, self.market_stream, self.channel_publisher, self.stream_heartbeat,
-            self.candle_signals.on_closed, wall_clock=self.clock,
+            self.candle_signals.on_closed, history=self.exchange, wall_clock=self.clock,
         )  # fmt: skip

@@ -1,7 +1,8 @@
-"""What the exchange's market streams say, in domain terms: a trade's price and a candle's state.
+"""What the exchange's market streams say, in domain terms: a trade's price, a candle's state, the
+top of the order book, and that a connection (re)opened.
 
-The stream adapter turns Binance's ``trade`` and ``kline`` payloads into these; the stream worker
-never sees a vendor dict. Times are epoch milliseconds, as the exchange sends them.
+The stream adapter turns Binance's ``trade``, ``kline`` and partial book depth payloads into these;
+the stream worker never sees a vendor dict. Times are epoch milliseconds, as the exchange sends them.
 """
 
 from __future__ import annotations
@@ -42,4 +43,32 @@ class CandleTick:
         }  # fmt: skip
 
 
-MarketEvent = PriceTick | CandleTick
+BookLevel = tuple[Decimal, Decimal]  # price, quantity
+
+
+@dataclass(frozen=True)
+class BookTick:
+    """The best ``bids`` (highest first) and ``asks`` (lowest first) of ``symbol`` as of the book's
+    ``update_id`` (which only grows, so it orders snapshots)."""
+
+    symbol: str
+    bids: tuple[BookLevel, ...]
+    asks: tuple[BookLevel, ...]
+    update_id: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``book_update`` message's data (prices and quantities as strings: exact)."""
+        return {
+            "symbol": self.symbol, "last_update_id": self.update_id,
+            "bids": [[str(price), str(qty)] for price, qty in self.bids],
+            "asks": [[str(price), str(qty)] for price, qty in self.asks],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StreamConnected:
+    """A connection to the exchange's streams has just opened: anything that closed while the previous
+    one was down was not streamed, and must be fetched."""
+
+
+MarketEvent = PriceTick | CandleTick | BookTick | StreamConnected

@@ -1,7 +1,9 @@
 """The exchange's market streams through python-binance's async socket manager, as domain events.
 
-One combined connection carries ``<symbol>@trade`` and ``<symbol>@kline_<interval>`` for every
-platform symbol. python-binance reconnects a few times on its own and then only reports an error
+One combined connection carries ``<symbol>@trade``, ``<symbol>@kline_<interval>`` and the partial
+book depth ``<symbol>@depth10@100ms`` (top ten levels each side, every 100 ms) for every platform
+symbol; each connection opened is announced with a ``StreamConnected`` event, so the reader can
+fetch what closed during the gap. python-binance reconnects a few times on its own and then only reports an error
 message; here any error, close or silence ends the connection, and the next one opens after an
 exponential back-off with jitter (reset once a message arrives). ``BinanceSocketManager.STREAM_URL``
 is pointed at the simulator, the testnet or mainnet by the connection settings; ``import binance``
@@ -18,9 +20,13 @@ from typing import Any
 
 from tradecore.adapters.binance.client import BinanceConnection
 from tradecore.config import Settings
-from tradecore.domain.market_events import CandleTick, MarketEvent, PriceTick
+from tradecore.domain.market_events import BookTick, CandleTick, MarketEvent, PriceTick, StreamConnected
 from tradecore.domain.orders import Kline
 from tradecore.observability import logger
+
+BOOK_LEVELS = 10
+BOOK_STREAM = f"depth{BOOK_LEVELS}@100ms"  # Binance's partial book depth stream: a snapshot, not a diff
+_CONNECTED: dict[str, Any] = {}  # marks "a connection just opened" among one connection's messages
 
 
 class StreamInterruptedError(Exception):
@@ -28,11 +34,11 @@ class StreamInterruptedError(Exception):
 
 
 def stream_names(symbols: Sequence[str], intervals: Sequence[str]) -> list[str]:
-    """Binance's stream names (lower-case symbols) for trades and candles of every symbol."""
-    names = []
+    """Binance's stream names (lower-case symbols) for trades, the book and candles of every symbol."""
+    names: list[str] = []
     for symbol in symbols:
         lower = symbol.lower()
-        names.append(f"{lower}@trade")
+        names.extend((f"{lower}@trade", f"{lower}@{BOOK_STREAM}"))
         names.extend(f"{lower}@kline_{interval}" for interval in intervals)
     return names
 
@@ -48,6 +54,8 @@ def parse_event(message: dict[str, Any]) -> MarketEvent | None:
     """A combined-stream message as a domain event; ``None`` for kinds the worker does not use.
     ``KeyError``/``ValueError``/``ArithmeticError`` for a payload that is not Binance's."""
     data = message.get("data", message)
+    if "lastUpdateId" in data:  # partial book depth: no event type, the symbol is in the stream name
+        return _book(message.get("stream", ""), data)
     kind = data.get("e")
     if kind in ("trade", "aggTrade"):
         return PriceTick(symbol=data["s"], price=Decimal(data["p"]), time_ms=int(data["T"]))
@@ -60,6 +68,17 @@ def parse_event(message: dict[str, Any]) -> MarketEvent | None:
         )  # fmt: skip
         return CandleTick(data["s"], k["i"], candle, bool(k["x"]), int(data["E"]))
     return None
+
+
+def _book(stream: str, data: dict[str, Any]) -> BookTick | None:
+    symbol, _, kind = stream.partition("@")
+    if not symbol or not kind.startswith("depth"):
+        return None  # a raw (uncombined) depth message does not say whose book it is
+
+    def levels(rows: list[list[str]]) -> tuple[tuple[Decimal, Decimal], ...]:
+        return tuple((Decimal(price), Decimal(qty)) for price, qty in rows[:BOOK_LEVELS])
+
+    return BookTick(symbol.upper(), levels(data["bids"]), levels(data["asks"]), int(data["lastUpdateId"]))
 
 
 class BinanceMarketStream:
@@ -89,6 +108,9 @@ class BinanceMarketStream:
         while True:
             try:
                 async for message in self._connection(names):
+                    if message is _CONNECTED:
+                        yield StreamConnected()
+                        continue
                     attempt = 0
                     event = _parsed(message)
                     if event is not None:
@@ -113,8 +135,12 @@ class BinanceMarketStream:
             manager.STREAM_URL = self.url
             socket = manager.multiplex_socket(names)
             socket.TIMEOUT = self._read_timeout
+            # never python-binance's own reconnect: one racing our exit re-opens the socket and its
+            # read loop then never stops, so the exit (and the stream) hangs; we reconnect ourselves
+            socket.MAX_RECONNECTS = 0
             async with socket as stream:
                 logger.info("market stream connected", extra={"streams": len(names)})
+                yield _CONNECTED
                 while True:
                     try:
                         message = await asyncio.wait_for(stream.recv(), self._idle)

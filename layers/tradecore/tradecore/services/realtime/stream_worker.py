@@ -1,11 +1,15 @@
-"""The stream task's market side: live prices and candles to the WebSocket channels, closed
-candles to the AI and the AutoTrader, and a heartbeat for health.
+"""The stream task's market side: live prices, order books and candles to the WebSocket channels,
+closed candles to the AI and the AutoTrader, and a heartbeat for health.
 
 ``prices:<SYMBOL>`` gets a ``price_update`` at most once per ``throttle_seconds`` per symbol (sent at
 once when due, the newest price winning, never an older one after a newer); each
 ``candles:<SYMBOL>:<interval>`` gets ``candle_update`` under the same rule, except that a closed
-candle is sent at once (it is final). A closed candle of an analysis timeframe is analysed once per
-symbol, timeframe and candle, in a thread, never holding up the stream. Publishing runs on one
+candle is sent at once (it is final) and only once; ``book:<SYMBOL>`` gets ``book_update`` (the top
+ten levels) under the same 100 ms rule. After a reconnect the candles that closed during the gap are
+fetched from the exchange before the new connection's events are read, and handled as if streamed
+(only the newest of an analysis timeframe is analysed: an older one's signal is stale). A closed
+candle of an analysis timeframe is analysed once per symbol, timeframe and candle, in a thread,
+never holding up the stream. Publishing runs on one
 thread in order (the publisher's port is blocking), so the event loop only reads and coalesces.
 """
 
@@ -18,11 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from tradecore.domain.market_events import CandleTick, MarketEvent, PriceTick
+from tradecore.domain.market_events import BookTick, CandleTick, MarketEvent, PriceTick, StreamConnected
 from tradecore.domain.realtime import MessageType
 from tradecore.observability import logger
 from tradecore.ports import ChannelPublisher
-from tradecore.ports.stream import MarketStream, StreamHeartbeat
+from tradecore.ports.stream import CandleHistory, MarketStream, StreamHeartbeat
+from tradecore.services.realtime.backfill import CandleGaps, fetch_missed
 from tradecore.services.realtime.coalescer import Coalescer
 
 HEARTBEAT_COMPONENT = "stream"
@@ -36,6 +41,7 @@ class StreamPolicy:
     throttle_seconds: float = 0.1
     heartbeat_seconds: float = 10.0
     drain_seconds: float = 5.0  # on stop, how long analyses in flight may still finish
+    backfill_seconds: float = 15.0  # how long the stream waits for the candles missed in a gap
 
     @property
     def intervals(self) -> tuple[str, ...]:
@@ -61,6 +67,7 @@ class StreamWorker:
         heartbeat: StreamHeartbeat,
         on_candle_closed: Callable[[CandleTick], object],
         *,
+        history: CandleHistory | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -76,18 +83,26 @@ class StreamWorker:
         self._held = asyncio.Event()
         self._analyses: set[asyncio.Task[None]] = set()
         self._symbols = frozenset(policy.symbols)
+        self._history = history  # without it, a gap is not backfilled
+        self._gaps = CandleGaps()
 
     # --- the pure part ---------------------------------------------------------------------------
     def on_event(self, event: MarketEvent) -> list[Outgoing]:
         """The messages to send now for ``event`` (others are held until due or dropped as stale)."""
-        if event.symbol not in self._symbols:
+        if isinstance(event, StreamConnected) or event.symbol not in self._symbols:
             return []
         if isinstance(event, PriceTick):
             channel = f"prices:{event.symbol}"
             data = {"symbol": event.symbol, "price": str(event.price), "time": event.time_ms}
             message = Outgoing(channel, MessageType.PRICE_UPDATE, data)
             sent = self._coalescer.offer(channel, message, event.time_ms)
+        elif isinstance(event, BookTick):
+            channel = f"book:{event.symbol}"
+            message = Outgoing(channel, MessageType.BOOK_UPDATE, event.to_json())
+            sent = self._coalescer.offer(channel, message, event.update_id)
         else:
+            if not self._gaps.note(event):
+                return []  # a close already passed on (streamed again, or fetched after a gap)
             channel = f"candles:{event.symbol}:{event.interval}"
             message = Outgoing(channel, MessageType.CANDLE_UPDATE, event.to_json())
             rank = (event.candle.open_time, event.closed, event.time_ms)
@@ -111,6 +126,11 @@ class StreamWorker:
             return False
         self._analysed[key] = tick.candle.open_time
         return True
+
+    def missed_candles(self) -> list[CandleTick]:
+        """The closed candles the stream missed while it was down (blocking: one exchange read per
+        symbol and interval followed); empty without a history port."""
+        return [] if self._history is None else fetch_missed(self._history, self._gaps)
 
     # --- the loop --------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -146,11 +166,33 @@ class StreamWorker:
         symbols, intervals = self.policy.symbols, self.policy.intervals
         logger.info("stream worker started", extra={"symbols": list(symbols), "intervals": list(intervals)})
         async for event in self._source.events(symbols, intervals):
+            if isinstance(event, StreamConnected):
+                await self._backfill(send)  # before this connection's events: closes stay in order
+                continue
             send(self.on_event(event))
             if isinstance(event, CandleTick) and self.should_analyse(event):
-                task = asyncio.create_task(asyncio.to_thread(self._analyse, event))
-                self._analyses.add(task)
-                task.add_done_callback(self._analyses.discard)
+                self._start_analysis(event)
+
+    async def _backfill(self, send: Callable[[list[Outgoing]], None]) -> None:
+        try:
+            missed = await asyncio.wait_for(asyncio.to_thread(self.missed_candles), self.policy.backfill_seconds)
+        except Exception as exc:  # noqa: BLE001 - candles lost to a gap must not end the stream
+            logger.warning("candles missed in the gap not fetched", extra={"error": type(exc).__name__})
+            return
+        newest: dict[tuple[str, str], CandleTick] = {}
+        for tick in missed:
+            send(self.on_event(tick))
+            newest[(tick.symbol, tick.interval)] = tick
+        for tick in newest.values():
+            if self.should_analyse(tick):
+                self._start_analysis(tick)
+        if missed:
+            logger.info("candles missed in the gap backfilled", extra={"candles": len(missed)})
+
+    def _start_analysis(self, tick: CandleTick) -> None:
+        task = asyncio.create_task(asyncio.to_thread(self._analyse, tick))
+        self._analyses.add(task)
+        task.add_done_callback(self._analyses.discard)
 
     async def _flush(self, send: Callable[[list[Outgoing]], None]) -> None:
         while True:
