@@ -269,6 +269,14 @@ def test_stream_task_role_is_scoped_to_the_websocket_api_connections_and_secret(
     assert statements["ReadAppSecret"]["Resource"] == {"Ref": "AppSecret"}
     queue = statements["QueueAutomatedDecisions"]  # the AutoTrader's fan-out at candle close
     assert (queue["Action"], queue["Resource"]) == ("sqs:SendMessage", {"Fn::GetAtt": ["AutoTradeQueue", "Arn"]})
+    # users' order events update their trade records: the outbox when MongoDB is down, and their
+    # cached account view is dropped
+    outbox = statements["TradeRecordsToTheOutbox"]
+    assert (outbox["Action"], outbox["Resource"]) == ("sqs:SendMessage", {"Fn::GetAtt": ["TradeOutbox", "Arn"]})
+    assert "dynamodb:DeleteItem" in statements["HeartbeatBreakersAndAccountCache"]["Action"]
+    (task,) = _props("StreamTaskDefinition")["ContainerDefinitions"]
+    environment = {variable["Name"]: variable["Value"] for variable in task["Environment"]}
+    assert environment["TRADE_OUTBOX_QUEUE_URL"] == {"Ref": "TradeOutbox"}
     for statement in statements.values():
         assert statement["Resource"] != "*"
 

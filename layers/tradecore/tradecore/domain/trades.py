@@ -149,7 +149,7 @@ class TradeRecord:
     signal: SignalSummary | None = None
     protection: Protection | None = None
     reason: str | None = None
-    source: str = "api"  # api | close | bot: who placed it
+    source: str = "api"  # api | close | bot | external (placed outside the platform): who placed it
     version: int = 1
     extra: dict[str, str] = field(default_factory=dict)
 
