@@ -145,3 +145,14 @@ def test_auth_container_wires_the_auth_graph_on_its_leaves(make_settings: Callab
     clock.advance(DAY + container.settings.jwt_leeway_seconds + 1)
     with pytest.raises(AuthenticationError):
         container.token_service.verify(token)
+
+
+def test_without_an_outbox_url_the_outbox_is_down_not_a_startup_failure(make_settings: Callable[..., Settings]) -> None:
+    from tests.support.trade_records import full_trade_record
+    from tradecore.errors import DependencyUnavailableError
+
+    container = bootstrap(make_settings(trade_outbox_queue_url=None))
+
+    # the journal then treats it as down: the trade flow refuses to send while MongoDB is down too
+    with pytest.raises(DependencyUnavailableError, match="TRADE_OUTBOX_QUEUE_URL"):
+        container.trade_outbox.put(full_trade_record())

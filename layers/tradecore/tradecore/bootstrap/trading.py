@@ -31,8 +31,10 @@ if TYPE_CHECKING:
     from tradecore.services.trading.bot_settings import BotSettingsService
     from tradecore.services.trading.closing import PositionCloser
     from tradecore.services.trading.desk import OrderDesk
+    from tradecore.services.trading.events import TradeEvents
     from tradecore.services.trading.execution import TradeExecutor
     from tradecore.services.trading.history import TradeHistory
+    from tradecore.services.trading.journal import TradeJournal
     from tradecore.services.trading.performance import PerformanceService
     from tradecore.services.trading.positions import PositionService
     from tradecore.services.trading.signals import SignalResolver
@@ -64,11 +66,12 @@ class TradingWiring(CoreWiring):
 
     @cached_property
     def trade_outbox(self) -> TradeOutbox:
-        from tradecore.adapters.aws.trade_outbox import SqsTradeOutbox
-        from tradecore.errors import ConfigurationError
+        """SQS; without ``TRADE_OUTBOX_QUEUE_URL`` an outbox that is always down (every deployed
+        function and the stream task are given one; a bare process still starts)."""
+        from tradecore.adapters.aws.trade_outbox import NoTradeOutbox, SqsTradeOutbox
 
         if not self.settings.trade_outbox_queue_url:
-            raise ConfigurationError("TRADE_OUTBOX_QUEUE_URL is not set")
+            return NoTradeOutbox()
         return SqsTradeOutbox(self.settings.trade_outbox_queue_url, self.settings.aws_region)
 
     @cached_property
@@ -160,16 +163,27 @@ class TradingWiring(CoreWiring):
         )  # fmt: skip
 
     @cached_property
-    def order_desk(self) -> OrderDesk:
-        from tradecore.services.trading.desk import OrderDesk
+    def trade_events(self) -> TradeEvents:
+        """What a trade tells the user's channels, the signals channel and the account cache."""
         from tradecore.services.trading.events import TradeEvents
-        from tradecore.services.trading.journal import TradeJournal
-        from tradecore.services.trading.protection import ProtectionDesk
         from tradecore.services.trading.rendering import trade_body
 
-        events = TradeEvents(self.user_notifier, self.channel_publisher, self.account_cache, trade_body)
-        journal = TradeJournal(self.trade_store, self.trade_outbox)
-        return OrderDesk(journal, ProtectionDesk(self.settings.stop_limit_slippage), events, self.clock)
+        return TradeEvents(self.user_notifier, self.channel_publisher, self.account_cache, trade_body)
+
+    @cached_property
+    def trade_journal(self) -> TradeJournal:
+        """Trade records to MongoDB, or to the outbox while it is down."""
+        from tradecore.services.trading.journal import TradeJournal
+
+        return TradeJournal(self.trade_store, self.trade_outbox)
+
+    @cached_property
+    def order_desk(self) -> OrderDesk:
+        from tradecore.services.trading.desk import OrderDesk
+        from tradecore.services.trading.protection import ProtectionDesk
+
+        protection = ProtectionDesk(self.settings.stop_limit_slippage)
+        return OrderDesk(self.trade_journal, protection, self.trade_events, self.clock)
 
     @cached_property
     def trade_executor(self) -> TradeExecutor:

@@ -1,8 +1,6 @@
 """Stream wiring, user side: every connected account of this task's shard followed on the exchange's
-user data stream, its events applied to the user's trades and told to that user alone.
-
-Without ``TRADE_OUTBOX_QUEUE_URL`` a record the store cannot take is logged as lost (reconciliation
-still finds the order on the exchange); the stream goes on.
+user data stream, its events applied to the user's trades (the trade flow's journal: MongoDB, or
+the outbox while it is down) and told to that user alone (the trade flow's events).
 """
 
 from __future__ import annotations
@@ -11,22 +9,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from tradecore.bootstrap.core import CoreWiring
-from tradecore.domain.trades import TradeRecord
-from tradecore.errors import DependencyUnavailableError
 
 if TYPE_CHECKING:
-    from tradecore.ports import AccountCache, ChannelPublisher, TradeOutbox, TradeStore, UserNotifier
     from tradecore.ports.accounts import ConnectionListing, SecretCipher
     from tradecore.ports.stream import UserDataStream
     from tradecore.services.realtime.user_events import UserEventHandler
     from tradecore.services.realtime.user_stream_worker import UserStreamWorker
-
-
-class _NoOutbox:
-    """The outbox of a task that was given none: every put is refused (the journal logs it)."""
-
-    def put(self, trade: TradeRecord) -> None:
-        raise DependencyUnavailableError("TRADE_OUTBOX_QUEUE_URL is not set", dependency="sqs")
+    from tradecore.services.trading.events import TradeEvents
+    from tradecore.services.trading.journal import TradeJournal
 
 
 class UserStreamWiring(CoreWiring):
@@ -35,15 +25,9 @@ class UserStreamWiring(CoreWiring):
         @property
         def secret_cipher(self) -> SecretCipher: ...
         @property
-        def trade_store(self) -> TradeStore: ...
+        def trade_journal(self) -> TradeJournal: ...
         @property
-        def trade_outbox(self) -> TradeOutbox: ...
-        @property
-        def account_cache(self) -> AccountCache: ...
-        @property
-        def user_notifier(self) -> UserNotifier: ...
-        @property
-        def channel_publisher(self) -> ChannelPublisher: ...
+        def trade_events(self) -> TradeEvents: ...
 
     @cached_property
     def connection_listing(self) -> ConnectionListing:
@@ -59,16 +43,12 @@ class UserStreamWiring(CoreWiring):
 
     @cached_property
     def user_event_handler(self) -> UserEventHandler:
+        """The trade flow's own journal and events: an order event is recorded and told like a trade."""
         from tradecore.domain.accounts import Network
         from tradecore.services.realtime.user_events import UserEventHandler
-        from tradecore.services.trading.events import TradeEvents
-        from tradecore.services.trading.journal import TradeJournal
-        from tradecore.services.trading.rendering import trade_body
 
-        outbox = self.trade_outbox if self.settings.trade_outbox_queue_url else _NoOutbox()
-        events = TradeEvents(self.user_notifier, self.channel_publisher, self.account_cache, trade_body)
         mode = Network(self.settings.exchange_mode.value).mode
-        return UserEventHandler(TradeJournal(self.trade_store, outbox), events, mode, clock=self.clock)
+        return UserEventHandler(self.trade_journal, self.trade_events, mode, clock=self.clock)
 
     @cached_property
     def user_stream_worker(self) -> UserStreamWorker:

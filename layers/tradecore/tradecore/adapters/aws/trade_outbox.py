@@ -59,3 +59,11 @@ class SqsTradeOutbox:
                 dependency="sqs",
                 temporary=code in _TEMPORARY_CODES,
             ) from exc
+
+
+class NoTradeOutbox:
+    """The outbox of a process given no ``TRADE_OUTBOX_QUEUE_URL``: every put is refused, so the
+    journal treats it as down (the trade flow then sends no order while MongoDB is also down)."""
+
+    def put(self, trade: TradeRecord) -> None:
+        raise DependencyUnavailableError("TRADE_OUTBOX_QUEUE_URL is not set", dependency="sqs", temporary=False)
