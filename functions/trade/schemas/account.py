@@ -1,18 +1,20 @@
 """The account view: balances, equity in USDT, where the answer came from.
 
 Amounts are decimal strings, never JSON numbers: a number would pass through floats in most
-clients and lose the exact amount.
+clients and lose the exact amount. The body itself is rendered by the service layer
+(``account_body``), which the stream task's ``account_update`` shares.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from tradecore.domain.accounts import Network, TradingMode
-from tradecore.services.accounts.account_view import AccountView
+from tradecore.services.accounts.account_body import account_body, amount
+
+__all__ = ["AccountBody", "BalanceBody", "account_body", "amount"]
 
 Amount = Field(pattern=r"^-?\d+(\.\d+)?$", description="A decimal amount, as a string")
 
@@ -34,24 +36,3 @@ class AccountBody(BaseModel):
     source: Literal["cache", "exchange"]
     network: Network
     mode: TradingMode
-
-
-def amount(value: Decimal) -> str:
-    """Positional notation whatever the exponent: ``str(Decimal("0.00000000"))`` is ``"0E-8"``."""
-    return format(value, "f")
-
-
-def account_body(view: AccountView) -> dict[str, Any]:
-    snapshot = view.snapshot
-    return {
-        "balances": [
-            {"asset": asset, "free": amount(balance.free), "locked": amount(balance.locked)}
-            for asset, balance in sorted(snapshot.balances.items())
-        ],
-        "equity_usdt": amount(snapshot.equity_usdt),
-        "unpriced": list(snapshot.unpriced),
-        "as_of": snapshot.as_of.isoformat(),
-        "source": view.source.value,
-        "network": snapshot.network.value,
-        "mode": view.mode.value,
-    }

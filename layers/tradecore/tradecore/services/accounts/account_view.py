@@ -3,7 +3,8 @@
 A read of the exchange costs request weight on the user's own Binance key, so the snapshot is kept
 in the shared cache (``ACCOUNT_CACHE_SECONDS``, 5 minutes) and dropped by trades and syncs through
 :meth:`AccountService.invalidate`. ``refresh=True`` reads through the cache, at most once per
-``ACCOUNT_REFRESH_SECONDS`` per user on all instances together (429 with Retry-After otherwise).
+``ACCOUNT_REFRESH_SECONDS`` per user on all instances together (429 with Retry-After otherwise);
+the stream task's 30 s sync (:meth:`AccountService.sync`) reads through it without using that slot.
 """
 
 from __future__ import annotations
@@ -120,6 +121,17 @@ class AccountService:
         exchange = self._exchanges.exchange_for(user_id)
         if refresh:
             self._take_refresh_slot(user_id)
+        return self._read(user_id, exchange)
+
+    def sync(self, user_id: str) -> AccountView:
+        """The user's account read from the exchange and cached, for the stream task's periodic sync.
+
+        Takes no refresh slot: the platform's own cadence must not use up the user's manual
+        ``refresh=true``. Raises as :meth:`view` does, except ``RateLimitedError``.
+        """
+        return self._read(user_id, self._exchanges.exchange_for(user_id))
+
+    def _read(self, user_id: str, exchange: Exchange) -> AccountView:
         try:
             balances = held(exchange.get_balances())
         except ExchangeAuthError as exc:  # the user's key, not the platform's: theirs to replace (4xx)
