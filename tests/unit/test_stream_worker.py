@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -254,3 +255,46 @@ def test_run_survives_a_failing_analysis_and_publisher() -> None:
         await asyncio.wait_for(running, 5)
 
     asyncio.run(scenario())
+
+
+def test_run_a_slow_fan_out_skips_prices_a_newer_one_overtook_but_never_a_closed_candle() -> None:
+    # GIVEN a market faster than the fan-out: every price is due (the clock moves 200 ms per event)
+    # but one publish takes 30 ms, as when a tick goes to a thousand clients
+    clock = FakeClock()
+
+    class FastMarket(FakeSource):
+        async def events(self, symbols: Sequence[str], intervals: Sequence[str]) -> AsyncIterator[MarketEvent]:
+            for i in range(20):
+                clock.advance(0.2)
+                yield price("BTCUSDT", str(100 + i), T0 + i)
+                if i == 10:
+                    yield candle("1m", T0, "110", closed=True, at=T0 + i)
+            await asyncio.Event().wait()
+
+    class SlowPublisher(RecordingPublisher):
+        def publish(self, channel: str, message_type: MessageType, data: dict[str, Any]) -> None:
+            time.sleep(0.03)
+            super().publish(channel, message_type, data)
+
+    publisher = SlowPublisher()
+    w = StreamWorker(POLICY, FastMarket([]), publisher, RecordingHeartbeat(), lambda tick: None, clock=clock)
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        running = asyncio.create_task(w.run(stop))
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if publisher.sent and publisher.sent[-1][2].get("price") == "119":
+                break
+        stop.set()
+        await asyncio.wait_for(running, 5)
+
+    asyncio.run(scenario())
+
+    # THEN the newest price arrives, the stale ones it overtook in the queue were never sent, prices
+    # only move forward, and the closed candle (final) was sent all the same
+    prices = [int(d["price"]) for c, _, d in publisher.sent if c == "prices:BTCUSDT"]
+    assert prices[-1] == 119
+    assert prices == sorted(prices)
+    assert len(prices) < 10  # 20 were due; sending them all would take 0.6 s and deliver stale ones
+    assert any(c == "candles:BTCUSDT:1m" and d["closed"] for c, _, d in publisher.sent)
