@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tradecore.domain.accounts import TradingMode
-from tradecore.domain.orders import OrderResult, OrderStatus, OrderType, Side
+from tradecore.domain.orders import Fill, OrderResult, OrderStatus, OrderType, Side
 
 _ZERO = Decimal(0)
 CLIENT_ORDER_ID_PREFIX = "tc-"
@@ -66,15 +66,8 @@ def client_order_id_for(user_id: str, idempotency_key: str) -> str:
     return CLIENT_ORDER_ID_PREFIX + digest
 
 
-@dataclass(frozen=True)
-class TradeFill:
-    """One execution of the trade's order, with its fee and the asset the fee was paid in."""
-
-    price: Decimal
-    quantity: Decimal
-    commission: Decimal
-    commission_asset: str
-    trade_id: int | None = None
+# A trade's fill is the exchange's own fill value (price, quantity, commission and its asset).
+TradeFill = Fill
 
 
 @dataclass(frozen=True)
@@ -175,16 +168,13 @@ class TradeRecord:
     def with_order(self, result: OrderResult, now: datetime) -> TradeRecord:
         """The trade as the exchange's answer about its order says it is now. Fills the exchange
         did not itemise (a query answer) keep those already known."""
-        fills = tuple(
-            TradeFill(f.price, f.quantity, f.commission, f.commission_asset, f.trade_id) for f in result.fills
-        )
         return self.advanced(
             now,
             status=trade_status_of(result.status, result.executed_qty),
             exchange_order_id=result.order_id,
             executed_quantity=result.executed_qty,
             quote_amount=result.cumulative_quote_qty,
-            fills=fills or self.fills,
+            fills=result.fills or self.fills,
             reason=None if result.status is not OrderStatus.REJECTED else (self.reason or "rejected by the exchange"),
         )
 

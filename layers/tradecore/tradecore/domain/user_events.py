@@ -9,18 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tradecore.domain.orders import OrderStatus, OrderType, Side
+from tradecore.domain.orders import Fill, OrderStatus, OrderType, Side
 
-
-@dataclass(frozen=True)
-class OrderFillEvent:
-    """The execution an order event reports (Binance's last-fill fields)."""
-
-    price: Decimal
-    quantity: Decimal
-    commission: Decimal
-    commission_asset: str
-    trade_id: int | None = None
+# The execution an order event reports (Binance's last-fill fields): the exchange's fill value.
+OrderFillEvent = Fill
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from tradecore.domain.accounts import TradingMode
 from tradecore.domain.orders import OrderStatus
 from tradecore.domain.realtime import MessageType
-from tradecore.domain.trades import CLIENT_ORDER_ID_PREFIX, TradeFill, TradeRecord, TradeStatus, trade_status_of
+from tradecore.domain.trades import CLIENT_ORDER_ID_PREFIX, TradeRecord, TradeStatus, trade_status_of
 from tradecore.domain.user_events import AccountEvent, OrderEvent, UserEvent
 from tradecore.errors import DependencyUnavailableError, TradecoreError
 from tradecore.observability import logger
@@ -60,7 +60,7 @@ def advance(trade: TradeRecord, event: OrderEvent, now: datetime) -> TradeRecord
     fills = trade.fills
     fill = event.fill
     if fill is not None and not (fill.trade_id is not None and any(f.trade_id == fill.trade_id for f in fills)):
-        fills = (*fills, TradeFill(fill.price, fill.quantity, fill.commission, fill.commission_asset, fill.trade_id))
+        fills = (*fills, fill)
     rejected = event.status is OrderStatus.REJECTED
     return trade.advanced(
         now, status=status, exchange_order_id=event.order_id, executed_quantity=event.executed_quantity,
