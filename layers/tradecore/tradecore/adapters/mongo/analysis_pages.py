@@ -9,20 +9,15 @@ The cursor is opaque to clients: urlsafe base64 (unpadded) of ``[milliseconds si
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pymongo import DESCENDING
 
+from tradecore.adapters.mongo import page_cursor
 from tradecore.domain.analysis_history import AnalysisQuery
-from tradecore.errors import InvalidInputError
 
 NEWEST_FIRST = [("timestamp", DESCENDING), ("_id", DESCENDING)]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MILLISECOND = timedelta(milliseconds=1)
 
 
 def page_filter(query: AnalysisQuery) -> dict[str, Any]:
@@ -42,21 +37,9 @@ def page_filter(query: AnalysisQuery) -> dict[str, Any]:
 
 def encode_cursor(timestamp: datetime, analysis_id: str) -> str:
     """The opaque position of a stored analysis (its stored time and id)."""
-    if timestamp.tzinfo is None:
-        timestamp = timestamp.replace(tzinfo=UTC)
-    millis = (timestamp.astimezone(UTC) - _EPOCH) // _MILLISECOND  # integer maths: no float rounding
-    raw = json.dumps([millis, analysis_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return page_cursor.encode_cursor(timestamp, analysis_id, page_cursor.MILLISECOND)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     """``(timestamp, id)`` of a cursor :func:`encode_cursor` gave; ``InvalidInputError`` otherwise."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        millis, analysis_id = json.loads(raw)
-        if isinstance(millis, bool) or not isinstance(millis, int) or not isinstance(analysis_id, str):
-            raise TypeError("unexpected cursor content")
-        at = _EPOCH + millis * _MILLISECOND
-    except (binascii.Error, ValueError, TypeError, OverflowError) as exc:
-        raise InvalidInputError("The page cursor is not valid", details={"field": "cursor"}) from exc
-    return at, analysis_id
+    return page_cursor.decode_cursor(cursor, page_cursor.MILLISECOND)

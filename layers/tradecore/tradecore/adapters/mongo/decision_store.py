@@ -7,9 +7,6 @@ the last row's pair, opaque to callers. Indexes come from the migrations.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +14,7 @@ from pymongo import DESCENDING
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
+from tradecore.adapters.mongo import page_cursor
 from tradecore.adapters.mongo.gateway import MongoGateway, translate_errors
 from tradecore.domain.automation import Decision, DecisionPage, Outcome, SkipReason
 from tradecore.domain.orders import Side
@@ -50,18 +48,9 @@ def _decision(document: dict[str, Any]) -> Decision:
     )  # fmt: skip
 
 
-def _cursor(decision: Decision) -> str:
-    raw = json.dumps([int(decision.created_at.timestamp() * 1000), decision.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
 def _after(cursor: str) -> dict[str, Any]:
-    try:
-        millis, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        at = datetime.fromtimestamp(int(millis) / 1000, UTC)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError) as exc:
-        raise InvalidInputError("cursor is not one this API gave", details={"field": "cursor"}) from exc
-    return {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": str(last_id)}}]}
+    at, last_id = page_cursor.decode_cursor(cursor, page_cursor.MILLISECOND)
+    return {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": last_id}}]}
 
 
 class MongoDecisionStore:
@@ -105,4 +94,9 @@ class MongoDecisionStore:
             )
         decisions = tuple(_decision(row) for row in rows[:limit])
         more = len(rows) > limit
-        return DecisionPage(decisions, _cursor(decisions[-1]) if more and decisions else None)
+        return DecisionPage(
+            decisions,
+            page_cursor.encode_cursor(decisions[-1].created_at, decisions[-1].id, page_cursor.MILLISECOND)
+            if more and decisions
+            else None,
+        )

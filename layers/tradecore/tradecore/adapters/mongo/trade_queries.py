@@ -10,21 +10,16 @@ The cursor is opaque to clients: urlsafe base64 (unpadded) of ``[microseconds si
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from tradecore.adapters.mongo import page_cursor
 from tradecore.adapters.mongo.trade_documents import sub_millis, to_millis
-from tradecore.errors import InvalidInputError
 
 NEWEST_FIRST = [("created_at", DESCENDING), ("created_at_us", DESCENDING), ("_id", DESCENDING)]
 OLDEST_FIRST = [("created_at", ASCENDING), ("created_at_us", ASCENDING), ("_id", ASCENDING)]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def created_before(at: datetime) -> dict[str, Any]:
@@ -54,19 +49,9 @@ def after_cursor(cursor: str) -> dict[str, Any]:
 
 def encode_cursor(created_at: datetime, trade_id: str) -> str:
     """The opaque position of a trade (its creation time and id)."""
-    micros = (created_at.astimezone(UTC) - _EPOCH) // _MICROSECOND  # integer maths: no float rounding
-    raw = json.dumps([micros, trade_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return page_cursor.encode_cursor(created_at, trade_id, page_cursor.MICROSECOND)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     """``(created_at, id)`` of a cursor :func:`encode_cursor` gave; ``InvalidInputError`` otherwise."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        micros, trade_id = json.loads(raw)
-        if isinstance(micros, bool) or not isinstance(micros, int) or not isinstance(trade_id, str):
-            raise TypeError("unexpected cursor content")
-        created_at = _EPOCH + micros * _MICROSECOND
-    except (binascii.Error, ValueError, TypeError, OverflowError) as exc:
-        raise InvalidInputError("The page cursor is not valid", details={"field": "cursor"}) from exc
-    return created_at, trade_id
+    return page_cursor.decode_cursor(cursor, page_cursor.MICROSECOND)
