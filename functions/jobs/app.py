@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import TYPE_CHECKING, Any
 
 from tradecore.bootstrap import ContainerSlot
 from tradecore.config import get_settings
 from tradecore.domain.automation import signal_from_json
 from tradecore.observability import logger, metrics, request_context
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 get_settings()  # validate at cold start: a misconfigured function refuses to start
 _slot = ContainerSlot()
@@ -68,6 +68,9 @@ def _decide(record: SQSRecord) -> None:
 @metrics.log_metrics
 def autotrade(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The AutoTrader's worker (SQS event source, partial batch failures)."""
+    # imported here: only the worker pays for batch processing, not every scheduled job's cold start
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     with request_context(None):
         # a processor per invocation: it keeps the batch's results, and the local stack and the
         # benchmark run several invocations of one process at once

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tradecore.domain.candles import TIMEFRAME_MS
+# the intervals without numpy (domain.candles imports it): every trade function's cold start pays for
+# this module, and a test keeps CANDLE_INTERVALS equal to candles.TIMEFRAME_MS
+from tradecore.domain.realtime import CANDLE_INTERVALS
 from tradecore.errors import InvalidInputError
 
 MAX_CANDLES = 1000  # Binance's own cap per klines request
@@ -45,9 +47,10 @@ def check_symbol(platform_symbols: Sequence[str], symbol: str, *, field: str = "
 
 def check_interval(interval: str, *, field: str = "interval") -> str:
     """``interval`` if it is a Binance kline interval; ``InvalidInputError`` naming ``field`` otherwise."""
-    if interval not in TIMEFRAME_MS:
+    if interval not in CANDLE_INTERVALS:
         raise InvalidInputError(
-            f"{field}: {interval!r} is not a kline interval ({', '.join(TIMEFRAME_MS)})", details={"field": field}
+            f"{field}: {interval!r} is not a kline interval ({', '.join(sorted(CANDLE_INTERVALS))})",
+            details={"field": field},
         )
     return interval
 

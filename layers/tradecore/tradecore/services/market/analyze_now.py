@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tradecore.domain.analysis_answer import AnalysisAnswer
-from tradecore.domain.indicators import compute_indicators
 from tradecore.domain.market_data import check_interval, check_symbol
-from tradecore.domain.market_view import candle_series, kline_rows
 from tradecore.domain.orders import Kline
 from tradecore.domain.signals import MarketView
 from tradecore.domain.users import Principal
@@ -165,6 +163,10 @@ class AnalyzeNow:
     def _technical_answer(
         self, symbol: str, timeframe: str, primary: Sequence[Kline], others: dict[str, list[Kline]], deadline: float
     ) -> AnalysisAnswer:
+        # numpy and TA-Lib load only when the local fallback runs, not on every trade function's cold start
+        from tradecore.domain.indicators import compute_indicators
+        from tradecore.domain.market_view import candle_series, kline_rows
+
         series = {tf: candle_series(tf, kline_rows(k), field=f"timeframes.{tf}") for tf, k in others.items()}
         series = {timeframe: candle_series(timeframe, kline_rows(primary), field="candles"), **series}
         view = MarketView(symbol, timeframe, series, {tf: compute_indicators(s) for tf, s in series.items()})

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tradecore.domain.analysis_record import AnalysisRecord
-from tradecore.domain.market_view import single_timeframe_view
 from tradecore.domain.orders import Kline
 from tradecore.domain.signals import Source, TechnicalAnalyzer
 from tradecore.domain.trades import SignalSummary
@@ -93,6 +92,9 @@ class SignalResolver:
                 analysis_id=stored.analysis_id,
             )
             return ResolvedSignal(summary, degraded=True, reason=f"{why}; using a signal from {_age_words(age)}")
+        # numpy and TA-Lib load only when the technical fallback runs, not on every trade function's cold start
+        from tradecore.domain.market_view import single_timeframe_view
+
         verdict = self._technical.analyze(single_timeframe_view(symbol, timeframe, candles), deadline)
         summary = SignalSummary(
             signal=verdict.signal.value,
