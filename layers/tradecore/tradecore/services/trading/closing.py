@@ -17,6 +17,7 @@ from typing import Any
 from tradecore.domain.accounts import Network
 from tradecore.domain.order_math import prepare_order, round_quantity
 from tradecore.domain.orders import OrderRequest, OrderType, Side
+from tradecore.domain.positions import Position
 from tradecore.domain.trade_json import trade_from_json, trade_to_json
 from tradecore.domain.trades import TradeRecord, client_order_id_for
 from tradecore.domain.users import Principal
@@ -25,6 +26,7 @@ from tradecore.ports import Exchange, IdempotencyGuard
 from tradecore.services.accounts.account_view import AccountExchanges
 from tradecore.services.trading.desk import OrderDesk
 from tradecore.services.trading.execution import check_idempotency_key
+from tradecore.services.trading.journal import RecordedIn
 from tradecore.services.trading.positions import PositionService
 
 _ZERO = Decimal(0)
@@ -75,8 +77,7 @@ class PositionCloser:
             lambda: self._close(principal.user_id, symbol, key).to_json(),
             remaining_ms=remaining_ms,
         )
-        outcome = CloseOutcome.from_json(stored)
-        return outcome
+        return CloseOutcome.from_json(stored)
 
     def _close(self, user_id: str, symbol: str, key: str) -> CloseOutcome:
         exchange = self._exchanges.exchange_for(user_id)
@@ -113,9 +114,9 @@ class PositionCloser:
                                    source="close")  # fmt: skip
         trade, recorded_in = self._desk.send(exchange, trade, order, price, rules)
         dust = sellable - (order.quantity or _ZERO)
-        return CloseOutcome(trade, dust, cancelled, degraded=recorded_in.value != "store")
+        return CloseOutcome(trade, dust, cancelled, degraded=recorded_in is not RecordedIn.STORE)
 
-    def _recorded_position(self, user_id: str, symbol: str) -> Any:
+    def _recorded_position(self, user_id: str, symbol: str) -> Position | None:
         try:
             return self._positions.position(user_id, symbol)
         except DependencyUnavailableError:
