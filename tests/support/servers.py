@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
@@ -16,10 +17,36 @@ from devstack.local.processes import wait_for_port
 SECANTUSD = Path(sys.executable).with_name("secantusd-py")
 
 
+_LOWEST_PORT = 20000
+_handed_out: set[int] = set()
+
+
+def _ephemeral_floor() -> int:
+    """The lowest port the kernel picks for outgoing connections (Linux: 32768 by default)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free now, BELOW the kernel's ephemeral range: a port taken from that range (bind to 0)
+    can be grabbed as the source port of any outgoing connection (the stack's own children open
+    many) between being chosen and being bound, which made a stack start fail with "port in use".
+    Never the same port twice in one test run."""
+    ceiling = _ephemeral_floor()
+    for _ in range(200):
+        port = random.randrange(_LOWEST_PORT, ceiling)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 class MongoServer:
