@@ -41,6 +41,7 @@ HTTP_ROUTES = {
     (CORE, "GET", "/api/bot/settings"): ("GetBotSettingsFunction", "trade.app.handler"),
     (CORE, "PUT", "/api/bot/settings"): ("PutBotSettingsFunction", "trade.app.handler"),
     (CORE, "GET", "/api/bot/decisions"): ("BotDecisionsFunction", "trade.app.handler"),
+    (CORE, "POST", "/api/metrics/frontend"): ("FrontendMetricsFunction", "trade.app.handler"),
     (CORE, "GET", "/api/admin/trading"): ("GetTradingSwitchFunction", "trade.app.handler"),
     (CORE, "PUT", "/api/admin/trading"): ("SetTradingSwitchFunction", "trade.app.handler"),
     (CORE, "GET", "/api/openapi.json"): ("ApiOpenApiFunction", "trade.app.handler"),

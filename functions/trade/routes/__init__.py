@@ -9,6 +9,7 @@ from trade.routes import (
     exchange_connection,
     health,
     market,
+    metrics,
     performance,
     positions,
     signals,
@@ -27,4 +28,5 @@ ROUTERS = (
     admin_trading.router,
     market.router,
     signals.router,
+    metrics.router,
 )
