@@ -17,6 +17,7 @@ from tests.support.auth import FakeClock
 from tests.support.devstack import StackHandle, running_local_stack
 from tests.support.fanout import CountingRegistry
 from tradecore.adapters.aws.connections import ApiGatewayMessageSender
+from tradecore.adapters.aws.signed_poster import SignedConnectionPoster
 from tradecore.domain.realtime import MessageType
 from tradecore.services.realtime.fanout import Fanout
 
@@ -34,9 +35,12 @@ async def _connection_id(socket: websockets.ClientConnection) -> str:
     return str(json.loads(await asyncio.wait_for(socket.recv(), 10))["event"]["requestContext"]["connectionId"])
 
 
-def test_fanout_reaches_each_channels_clients_and_forgets_a_closed_one(local_stack: StackHandle) -> None:
+@pytest.mark.parametrize("poster", ["boto3-threads", "signed-aiohttp"])
+def test_fanout_reaches_each_channels_clients_and_forgets_a_closed_one(local_stack: StackHandle, poster: str) -> None:
     registry = CountingRegistry()
-    fanout = Fanout(registry, ApiGatewayMessageSender(local_stack.core_url, "us-east-1"), clock=FakeClock())
+    signed = SignedConnectionPoster(local_stack.core_url, "us-east-1") if poster == "signed-aiohttp" else None
+    sender = ApiGatewayMessageSender(local_stack.core_url, "us-east-1")
+    fanout = Fanout(registry, sender, clock=FakeClock(), poster=signed)
 
     async def scenario() -> tuple[list[dict], list[dict], str]:
         # a connection that closed without API Gateway's $disconnect reaching the registry

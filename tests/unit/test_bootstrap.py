@@ -156,3 +156,19 @@ def test_without_an_outbox_url_the_outbox_is_down_not_a_startup_failure(make_set
     # the journal then treats it as down: the trade flow refuses to send while MongoDB is down too
     with pytest.raises(DependencyUnavailableError, match="TRADE_OUTBOX_QUEUE_URL"):
         container.trade_outbox.put(full_trade_record())
+
+
+def test_the_stream_task_posts_through_signed_aiohttp_and_functions_through_boto3_threads(
+    make_settings: Callable[..., Settings],
+) -> None:
+    from tradecore.adapters.aws.signed_poster import SignedConnectionPoster
+    from tradecore.services.realtime.delivery import ConcurrentPoster
+
+    url = "https://abc.execute-api.us-east-1.amazonaws.com/dev"
+    function = bootstrap(make_settings(websocket_management_url=url))
+    task = bootstrap(make_settings(websocket_management_url=url, websocket_poster="async"))
+
+    assert function.message_poster is None
+    assert isinstance(function.fanout._poster, ConcurrentPoster)
+    assert isinstance(task.message_poster, SignedConnectionPoster)
+    assert task.fanout._poster is task.message_poster

@@ -38,6 +38,14 @@ class ExchangeMode(StrEnum):
     MAINNET = "mainnet"
 
 
+class WebSocketPoster(StrEnum):
+    """How one message reaches many ``@connections``: boto3 over a pool of threads (functions: a few
+    posts per invocation, nothing more to import) or signed aiohttp posts (the stream task)."""
+
+    THREADS = "threads"
+    ASYNC = "async"
+
+
 class RegistrationMode(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -74,6 +82,7 @@ class Settings(BaseSettings):
     trade_outbox_queue_url: str | None = None
     autotrade_queue_url: str | None = None  # one message per user and candle signal (the AutoTrader)
     websocket_management_url: str | None = None  # https://{api}.execute-api.{region}.amazonaws.com/{stage}
+    websocket_poster: WebSocketPoster = WebSocketPoster.THREADS
 
     # --- auth --------------------------------------------------------------------------------
     jwt_secret: SecretStr | None = None

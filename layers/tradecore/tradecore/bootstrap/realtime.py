@@ -13,7 +13,14 @@ from tradecore.bootstrap.core import CoreWiring
 
 if TYPE_CHECKING:
     from tradecore.adapters.logging_publisher import LoggingPublisher
-    from tradecore.ports import ChannelPublisher, ConnectionRegistry, MessageSender, SessionTerminator, UserNotifier
+    from tradecore.ports import (
+        ChannelPublisher,
+        ConnectionRegistry,
+        MessagePoster,
+        MessageSender,
+        SessionTerminator,
+        UserNotifier,
+    )
     from tradecore.services.auth.tokens import TokenService
     from tradecore.services.realtime.fanout import Fanout
     from tradecore.services.realtime.service import RealtimeService
@@ -67,7 +74,19 @@ class RealtimeWiring(CoreWiring):
         """Delivery over the WebSocket API: one object publishes, notifies and ends sessions."""
         from tradecore.services.realtime.fanout import Fanout
 
-        return Fanout(self.connection_registry, self.message_sender)
+        return Fanout(self.connection_registry, self.message_sender, poster=self.message_poster)
+
+    @cached_property
+    def message_poster(self) -> MessagePoster | None:
+        """One message to many connections: ``None`` = the fan-out's own pool of threads over the
+        boto3 sender; ``WEBSOCKET_POSTER=async`` (the stream task) = signed aiohttp posts."""
+        from tradecore.config import WebSocketPoster
+
+        if self.settings.websocket_poster is not WebSocketPoster.ASYNC or not self.settings.websocket_management_url:
+            return None
+        from tradecore.adapters.aws.signed_poster import SignedConnectionPoster
+
+        return SignedConnectionPoster(self.settings.websocket_management_url, self.settings.aws_region)
 
     @cached_property
     def realtime(self) -> RealtimeService:

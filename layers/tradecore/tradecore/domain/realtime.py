@@ -160,3 +160,14 @@ def frame(message_type: MessageType, data: dict[str, Any], trace_id: str | None)
     One encoding for the size check and the post, so what was measured is what is sent.
     """
     return json.dumps(envelope(message_type, data, trace_id), default=str).encode()
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one message to many connections achieved: ``gone`` connections no longer exist at API
+    Gateway; ``failed`` ones could not be reached twice (throttled, forbidden, network) and may
+    still be open."""
+
+    delivered: int
+    gone: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()

@@ -11,6 +11,7 @@ from tradecore.ports.health import HealthProbe, SchemaInfo
 from tradecore.ports.realtime import (
     ChannelPublisher,
     ConnectionRegistry,
+    MessagePoster,
     MessageSender,
     SessionTerminator,
     UserNotifier,
@@ -49,6 +50,7 @@ __all__ = [
     "IdempotencyGuard",
     "LoginAttemptState",
     "LoginThrottle",
+    "MessagePoster",
     "MessageSender",
     "PaperAccounts",
     "PasswordHasher",

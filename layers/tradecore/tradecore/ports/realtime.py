@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from tradecore.domain.realtime import Connection, MessageType, SessionsEnded, Subscriptions
+from tradecore.domain.realtime import Connection, DeliveryReport, MessageType, SessionsEnded, Subscriptions
 from tradecore.domain.users import Role
 
 
@@ -45,6 +46,19 @@ class MessageSender(Protocol):
 
     def close(self, connection_id: str) -> None:
         """Disconnect a client (nothing happens when it is already gone)."""
+        ...
+
+
+class MessagePoster(Protocol):
+    """Posts one message to many connections at once; never raises. A post answered as gone is not
+    retried (the report lists it); any other failure is retried once, then reported as failed."""
+
+    def post(
+        self, connection_ids: Sequence[str], message_type: MessageType, data: dict[str, Any], trace_id: str | None
+    ) -> DeliveryReport: ...
+
+    def shutdown(self) -> None:
+        """Let the posts under way finish, then release threads and sockets."""
         ...
 
 

@@ -13,11 +13,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from tradecore.domain.realtime import MessageType
+from tradecore.domain.realtime import DeliveryReport, MessageType
 from tradecore.observability import logger
 from tradecore.ports import MessageSender
 
@@ -35,16 +34,6 @@ class _Outcome(Enum):
     DELIVERED = "delivered"
     GONE = "gone"
     FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    """What one message achieved: ``gone`` connections no longer exist at API Gateway; ``failed``
-    ones could not be reached twice (throttled, forbidden, network) and may still be open."""
-
-    delivered: int
-    gone: tuple[str, ...] = ()
-    failed: tuple[str, ...] = ()
 
 
 class ConcurrentPoster:

@@ -29,7 +29,7 @@ from tradecore.domain.realtime import (
 )
 from tradecore.errors import DependencyUnavailableError, TradecoreError
 from tradecore.observability import current_trace_id, logger
-from tradecore.ports import ConnectionRegistry, MessageSender
+from tradecore.ports import ConnectionRegistry, MessagePoster, MessageSender
 from tradecore.services.realtime.delivery import FANOUT_WORKERS, POST_RETRY_DELAY_SECONDS, ConcurrentPoster
 from tradecore.services.realtime.subscribers import SUBSCRIBERS_MAX_AGE_SECONDS, SubscriberCache
 
@@ -52,15 +52,17 @@ class Fanout:
         subscribers_max_age: float = SUBSCRIBERS_MAX_AGE_SECONDS,
         workers: int = FANOUT_WORKERS,
         post_retry_delay: float = POST_RETRY_DELAY_SECONDS,
+        poster: MessagePoster | None = None,
     ) -> None:
-        """``clock``: monotonic seconds, for the age of cached subscriber lists; ``workers``: posts
-        in flight at once; ``post_retry_delay``: the pause before a failed post's one retry."""
+        """``clock``: monotonic seconds, for the age of cached subscriber lists; ``poster``: how one
+        message reaches many connections (default: ``sender`` over a pool of ``workers`` threads,
+        a failed post retried once after ``post_retry_delay``)."""
         self._registry = registry
         self._sender = sender
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
         self._subscribers = SubscriberCache(registry.subscribers, max_age=subscribers_max_age, clock=clock)
-        self._poster = ConcurrentPoster(sender, workers=workers, retry_delay=post_retry_delay, sleep=sleep)
+        self._poster = poster or ConcurrentPoster(sender, workers=workers, retry_delay=post_retry_delay, sleep=sleep)
 
     def publish(self, channel: str, message_type: MessageType, data: dict[str, Any]) -> None:
         """Send to every subscriber of ``channel`` (never a per-user channel: see :meth:`notify`)."""
