@@ -36,8 +36,13 @@ def _not_built_yet(job: str) -> dict[str, Any]:
 
 @metrics.log_metrics
 def account_sync(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every connected user's account from the exchange: cached, stored as a snapshot, pushed."""
     with request_context(event.get("id")):
-        return _not_built_yet("account_sync")
+        run = container().account_sync_job.run()
+        metrics.add_metric(name="AccountsSynced", unit="Count", value=run.synced)
+        metrics.add_metric(name="AccountSyncFailures", unit="Count", value=run.failed)
+        logger.info("accounts synced", extra=run.as_dict())
+        return run.as_dict()
 
 
 @metrics.log_metrics
@@ -46,10 +51,21 @@ def reconcile(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _not_built_yet("reconcile")
 
 
+def _drain(record: SQSRecord) -> None:
+    """One trade record copy from the outbox into MongoDB; raises (so SQS retries it, then keeps it
+    in the dead-letter queue) when MongoDB is down or the body is not a trade record."""
+    container().outbox_drain.drain(record.body)
+
+
 @metrics.log_metrics
 def outbox_drain(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with request_context(event.get("id")):
-        return _not_built_yet("outbox_drain")
+    """The outbox drain (SQS event source on TradeOutbox, partial batch failures)."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    with request_context(None):
+        processor = BatchProcessor(event_type=EventType.SQS)  # one per invocation, as for the AutoTrader
+        response = process_partial_response(event=event, record_handler=_drain, processor=processor, context=context)
+        return dict(response)
 
 
 def _decide(record: SQSRecord) -> None:

@@ -62,11 +62,13 @@ SCHEDULES = {
     "AccountSyncFunction": ("jobs.app.account_sync", "rate(1 minute)"),
     "ReconcileFunction": ("jobs.app.reconcile", "rate(5 minutes)"),
     "HealthMonitorFunction": ("jobs.app.health_monitor", "rate(1 minute)"),
-    "OutboxDrainFunction": ("jobs.app.outbox_drain", "rate(1 minute)"),
 }
 AI_FUNCTIONS = {"AnalyzeFunction", "AiHealthFunction"}
 # SQS workers: (handler, queue); their timeout is their own, the queue's visibility covers it
-QUEUE_WORKERS = {"AutoTradeWorkerFunction": ("jobs.app.autotrade", "AutoTradeQueue")}
+QUEUE_WORKERS = {
+    "AutoTradeWorkerFunction": ("jobs.app.autotrade", "AutoTradeQueue"),
+    "OutboxDrainFunction": ("jobs.app.outbox_drain", "TradeOutbox"),
+}
 TEMPLATE = SamTemplate.load()
 FUNCTIONS = TEMPLATE.functions()
 

@@ -24,6 +24,7 @@ from tradecore.bootstrap.market import MarketWiring
 from tradecore.bootstrap.realtime import RealtimeWiring
 from tradecore.bootstrap.stream import StreamWiring
 from tradecore.bootstrap.trading import TradingWiring
+from tradecore.bootstrap.upkeep import UpkeepWiring
 from tradecore.bootstrap.user_stream import UserStreamWiring
 from tradecore.config import Settings, get_settings
 from tradecore.observability import configure_logging, register_secrets
@@ -32,8 +33,8 @@ __all__ = ["CRITICAL_COMPONENTS", "Container", "ContainerSlot", "bootstrap", "re
 
 
 class Container(
-    UserStreamWiring, StreamWiring, AutomationWiring, TradingWiring, MarketWiring, AccountsWiring, AuthWiring,
-    RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring,
+    UpkeepWiring, UserStreamWiring, StreamWiring, AutomationWiring, TradingWiring, MarketWiring, AccountsWiring,
+    AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring,
 ):  # fmt: skip
     """Lazily built adapters and services for one process."""
 

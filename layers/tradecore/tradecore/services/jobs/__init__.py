@@ -1,0 +1,1 @@
+"""The scheduled and queued jobs: reconciliation, account sync, health, the outbox drain."""
