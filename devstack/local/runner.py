@@ -28,6 +28,7 @@ from aiohttp import web
 
 from devstack.gateway.http import PortInUseError
 from devstack.local.dashboard import dashboard_app
+from devstack.local.dashboard_build import ensure_built
 from devstack.local.processes import ChildProcess, ComponentLogHandler, port_is_free, wait_for_port_async
 from devstack.local.secrets_file import load_or_create
 from devstack.local.settings import DevstackSettings
@@ -191,7 +192,8 @@ class Runner:
         route_powertools_logs(self.logs, "runner")
 
     async def _serve_dashboard(self) -> None:
-        app = dashboard_app(ROOT / "dashboard", self.settings.ports["CORE_API_PORT"])
+        served = await asyncio.to_thread(ensure_built, ROOT / "dashboard")  # npm ci / build when needed
+        app = dashboard_app(served, self.settings.ports["CORE_API_PORT"])
         self.dashboard = web.AppRunner(app, access_log=None, handle_signals=False)
         await self.dashboard.setup()
         try:
