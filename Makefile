@@ -8,21 +8,38 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-unit test-unit-ahead test-integration test-e2e bench lint validate build deploy install clean
+.PHONY: dev test test-unit test-unit-ahead test-integration test-e2e test-dashboard dashboard bench lint validate build deploy install clean
 
-$(STAMP): requirements-dev.txt layers/tradecore/requirements.txt layers/tradecore/pyproject.toml
+# The dashboard (Node 20+): its npm packages are installed with the Python ones (one stamp).
+DASHBOARD_LOCK := $(wildcard dashboard/package-lock.json)
+DASHBOARD_SOURCES := $(shell find dashboard/src dashboard/public -type f 2>/dev/null) \
+	$(wildcard dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json) $(DASHBOARD_LOCK)
+
+$(STAMP): requirements-dev.txt layers/tradecore/requirements.txt layers/tradecore/pyproject.toml $(DASHBOARD_LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@if [ -f dashboard/package-lock.json ]; then npm --prefix dashboard ci --no-audit --no-fund; fi
 	@touch $(STAMP)
+
+# dashboard/dist, rebuilt only when a source is newer (the local stack and `make deploy` serve it)
+dashboard/dist/index.html: $(DASHBOARD_SOURCES) | $(STAMP)
+	@if [ -f dashboard/package.json ]; then npm --prefix dashboard run build; fi
+
+dashboard: dashboard/dist/index.html
 
 install: $(STAMP)
 
 dev: $(STAMP)
 	$(PY) -m devstack
 
-test: $(STAMP)
+test: $(STAMP) dashboard
+	@if [ -f dashboard/package.json ]; then npm --prefix dashboard test; fi
 	$(PY) -m pytest
+
+# the dashboard's Vitest unit tests (store, WebSocket client)
+test-dashboard: $(STAMP)
+	npm --prefix dashboard test
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -m unit
@@ -34,7 +51,7 @@ test-unit-ahead: $(STAMP)
 test-integration: $(STAMP)
 	$(PY) -m pytest -m integration
 
-test-e2e: $(STAMP)
+test-e2e: $(STAMP) dashboard
 	$(PY) -m pytest -m e2e
 
 bench: $(STAMP)
@@ -57,8 +74,10 @@ validate: $(STAMP) $(SAM_VENV)/bin/sam
 build: $(SAM_VENV)/bin/sam
 	$(SAM_VENV)/bin/sam build
 
-deploy: build
+# the stack, then the dashboard: dist to the bucket, config.js from the stack's outputs, invalidation
+deploy: build dashboard
 	$(SAM_VENV)/bin/sam deploy
+	$(PY) -m devstack.deploy_dashboard
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
