@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     service_state_table: str = "tradecore-service-state"
     trade_outbox_queue_url: str | None = None
     autotrade_queue_url: str | None = None  # one message per user and candle signal (the AutoTrader)
+    reconcile_queue_url: str | None = None  # one message per user to reconcile (the reconciliation worker)
     websocket_management_url: str | None = None  # https://{api}.execute-api.{region}.amazonaws.com/{stage}
     websocket_poster: WebSocketPoster = WebSocketPoster.THREADS
 

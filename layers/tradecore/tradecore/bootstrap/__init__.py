@@ -20,6 +20,7 @@ from tradecore.bootstrap.automation import AutomationWiring
 from tradecore.bootstrap.core import CoreWiring
 from tradecore.bootstrap.exchange import ExchangeWiring
 from tradecore.bootstrap.health import CRITICAL_COMPONENTS, HealthWiring
+from tradecore.bootstrap.jobs import JobsWiring
 from tradecore.bootstrap.market import MarketWiring
 from tradecore.bootstrap.realtime import RealtimeWiring
 from tradecore.bootstrap.stream import StreamWiring
@@ -34,7 +35,7 @@ __all__ = ["CRITICAL_COMPONENTS", "Container", "ContainerSlot", "bootstrap", "re
 
 class Container(
     UpkeepWiring, UserStreamWiring, StreamWiring, AutomationWiring, TradingWiring, MarketWiring, AccountsWiring,
-    AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, CoreWiring,
+    AuthWiring, RealtimeWiring, AnalysisWiring, ExchangeWiring, HealthWiring, JobsWiring, CoreWiring,
 ):  # fmt: skip
     """Lazily built adapters and services for one process."""
 
