@@ -123,7 +123,7 @@ def test_service_state_records_are_stored_in_the_deployed_item_layout(aws: None)
     state = ServiceStateTable(TABLE, "us-east-1", clock=FakeClock(NOW))
     state.save_revoked_token(RevokedToken("jti-1", expires_at=NOW + 3601))
     state.save_tokens_not_before(TokensNotBefore("u-1", NOW + 0.25, expires_at=NOW + 86_431))
-    state.save_component_status(ComponentStatus("ai", HealthStatus.DEGRADED, "slow"))
+    state.save_component_status(ComponentStatus("ai", HealthStatus.DEGRADED, "slow", 3, NOW + 0.5))
     state.acquire_login_attempt("a@example.com", limit=3, window_seconds=900, now=NOW)
 
     login_pk = "login#" + hashlib.sha256(b"a@example.com").hexdigest()
@@ -144,6 +144,8 @@ def test_service_state_records_are_stored_in_the_deployed_item_layout(aws: None)
             "sk": {"S": "ai"},
             "status": {"S": "degraded"},
             "detail": {"S": "slow"},
+            "consecutive_failures": {"N": "3"},  # added with the monitor's three-strikes rule
+            "checked_at": {"N": f"{NOW}.5"},
         },
         (login_pk, "failures"): {
             "pk": {"S": login_pk},
@@ -178,6 +180,9 @@ def test_service_state_reads_items_written_in_the_deployed_layout(aws: None) -> 
     assert state.component_statuses(["mongodb", "stream", "ai"]) == {
         "mongodb": ComponentStatus("mongodb", HealthStatus.DOWN, "timeout")
     }
+    flagged = ComponentStatus("ai", HealthStatus.DOWN, "unreachable", 4, NOW + 0.5)
+    state.save_component_status(flagged)
+    assert state.component_statuses(["ai"]) == {"ai": flagged}
 
 
 def test_service_state_expiry_follows_the_injected_clock(aws: None) -> None:

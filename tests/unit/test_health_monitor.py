@@ -1,20 +1,11 @@
-"""The health monitor job and the core health rule: AI down degrades, MongoDB down is 503."""
+"""The core health rule: AI down degrades, MongoDB down is 503 (the monitor: test_health_flags.py)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
 
-from jobs import app as jobs_app
-from tests.support.auth import InMemoryServiceState
-from tests.support.messages import RecordingPublisher
-from tradecore.bootstrap import bootstrap
-from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
-from tradecore.domain.realtime import MessageType
 from tradecore.errors import DependencyUnavailableError
-from tradecore.services.health.monitor import monitor_health
 from tradecore.services.health.service import ExchangeProbe, HealthCheck, check_health
 
 
@@ -55,49 +46,6 @@ def test_a_probe_that_raises_is_reported_down_not_raised() -> None:
     assert report.status is HealthStatus.DEGRADED
 
 
-def test_monitor_publishes_only_changes() -> None:
-    state, publisher = InMemoryServiceState(), RecordingPublisher()
-    ai = Probe("ai", HealthStatus.OK)
-    probes = [Probe("mongodb", HealthStatus.OK), ai]
-
-    monitor_health(probes, state, publisher, critical=CRITICAL)
-    assert len(publisher.messages) == 1  # first sight of every component
-    monitor_health(probes, state, publisher, critical=CRITICAL)
-    assert len(publisher.messages) == 1  # nothing changed, nothing sent
-
-    ai.status = HealthStatus.DOWN
-    monitor_health(probes, state, publisher, critical=CRITICAL)
-    channel, message_type, data = publisher.messages[-1]
-    assert (channel, message_type) == ("status", "service_status")
-    assert message_type is MessageType.SERVICE_STATUS
-    assert data["overall"] == "degraded"
-    assert data["changes"] == [{"component": "ai", "status": "down", "was": "ok"}]
-    assert state.statuses["ai"].status == "down"
-
-
-def test_the_scheduled_job_records_and_publishes_through_its_real_handler(
-    make_settings: Callable[..., Settings], load_event: Callable[[str], dict[str, Any]], lambda_context: Any
-) -> None:
-    state, publisher = InMemoryServiceState(), RecordingPublisher()
-    jobs_app.use_container(
-        bootstrap(
-            make_settings(),
-            mongo_probe=Probe("mongodb", HealthStatus.DOWN),
-            ai_health_probe=Probe("ai", HealthStatus.OK),
-            exchange_probe=Probe("binance", HealthStatus.OK),
-            service_state=state,
-            channel_publisher=publisher,
-        )
-    )
-    try:
-        result = jobs_app.health_monitor(load_event("jobs_health_monitor"), lambda_context)
-    finally:
-        jobs_app.use_container(None)
-    assert result["status"] == "down"
-    assert state.statuses["mongodb"].status == "down"
-    assert publisher.messages[0][2]["overall"] == "down"
-
-
 class StuckProbe:
     name = "ai"
 
@@ -129,9 +77,8 @@ class PingExchange:
 def test_exchange_probe_reports_the_mode_and_the_failure() -> None:
     healthy = ExchangeProbe(PingExchange(), "testnet").check()  # type: ignore[arg-type]
     assert (healthy.status, healthy.info["mode"]) == (HealthStatus.OK, "testnet")
-    failing = ExchangeProbe(
-        PingExchange(DependencyUnavailableError("Binance is unavailable", dependency="binance")), "mainnet"
-    ).check()  # type: ignore[arg-type]
+    down = PingExchange(DependencyUnavailableError("Binance is unavailable", dependency="binance"))
+    failing = ExchangeProbe(down, "mainnet").check()  # type: ignore[arg-type]
     assert (failing.status, failing.detail) == (HealthStatus.DOWN, "Binance is unavailable")
 
 

@@ -1,6 +1,7 @@
 """Health wiring: which probes each health answer is composed of, composed once here.
 
-``/api/health`` and ``/ai/health`` answer callers; the monitor records and publishes changes.
+``/api/health`` and ``/ai/health`` answer callers (the core's also reads the monitor's flags); the
+monitor records every component, flags three failures in a row and publishes flags raised or cleared.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class HealthWiring(CoreWiring):
     @cached_property
     def core_health(self) -> HealthCheck:
         """``/api/health``: MongoDB (critical), the AI service, the exchange, the stream task's
-        heartbeat, configuration."""
+        heartbeat, configuration; plus the monitor's flags of those components."""
         from tradecore.services.health.service import HealthCheck
 
         probes = [
@@ -62,7 +63,14 @@ class HealthWiring(CoreWiring):
             self.stream_health_probe,
             self.config_probe("jwt_secret", "inter_service_token"),
         ]
-        return HealthCheck("core", probes, CRITICAL_COMPONENTS, ttl_seconds=self.settings.health_cache_seconds)
+        return HealthCheck(
+            "core",
+            probes,
+            CRITICAL_COMPONENTS,
+            ttl_seconds=self.settings.health_cache_seconds,
+            flags=self.service_state,
+            wall_clock=self.clock,
+        )
 
     @cached_property
     def ai_health(self) -> HealthCheck:
@@ -80,11 +88,20 @@ class HealthWiring(CoreWiring):
 
     @cached_property
     def health_monitor(self) -> HealthMonitor:
-        """The scheduled monitor: MongoDB and the AI service, recorded and published on change."""
+        """The scheduled monitor: MongoDB, the AI service, the exchange, OpenAI (its shared breaker)
+        and the stream task's heartbeat; three failures in a row flag a component."""
         from tradecore.services.health.monitor import HealthMonitor
 
-        probes = [self.mongo_probe, self.ai_health_probe]
-        return HealthMonitor(probes, self.service_state, self.channel_publisher, critical=CRITICAL_COMPONENTS)
+        probes = [
+            self.mongo_probe,
+            self.ai_health_probe,
+            self.exchange_probe,
+            self.llm_analyzer,
+            self.stream_health_probe,
+        ]
+        return HealthMonitor(
+            probes, self.service_state, self.channel_publisher, critical=CRITICAL_COMPONENTS, clock=self.clock
+        )
 
     def config_probe(self, *required_secrets: str) -> HealthProbe:
         from tradecore.services.health.service import ConfigProbe

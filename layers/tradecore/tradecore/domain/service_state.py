@@ -56,8 +56,19 @@ class WindowCount:
 
 @dataclass(frozen=True)
 class ComponentStatus:
-    """The status the health monitor last recorded for one component (so it can tell what changed)."""
+    """The status the health monitor last recorded for one component (so it can tell what changed).
+
+    ``status`` is the flag users are told about: ``ok`` until ``consecutive_failures`` reaches the
+    monitor's threshold, then the failing check's own status (``degraded`` or ``down``).
+    ``checked_at`` is the monitor's last check (epoch seconds; None in records written before it).
+    """
 
     component: str
     status: HealthStatus
     detail: str = ""
+    consecutive_failures: int = 0
+    checked_at: float | None = None
+
+    @property
+    def flagged(self) -> bool:
+        return self.status is not HealthStatus.OK

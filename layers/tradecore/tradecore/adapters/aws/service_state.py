@@ -6,7 +6,8 @@ The item layout is the one deployed tables already hold (reads must keep finding
 * ``TokensNotBefore``: ``user#<id>`` / ``tokens_not_before``, with ``not_before`` and ``expires_at``;
 * a login window: ``login#<sha256(email)>`` / ``failures``, with ``count``, ``window_started_at`` and
   ``expires_at``;
-* ``ComponentStatus``: ``health`` / ``<component>``, with ``status`` and ``detail``.
+* ``ComponentStatus``: ``health`` / ``<component>``, with ``status`` and ``detail``, and (since the
+  monitor's three-strikes rule) ``consecutive_failures`` and ``checked_at``, absent from older items.
 
 Login windows are keyed by a hash of the email, so the table holds no addresses. Circuit breakers
 live in the same table through their own adapter (:mod:`tradecore.adapters.aws.breaker_store`).
@@ -84,8 +85,22 @@ class ServiceStateTable:
         for (_, component), item in found.items():
             status = item.get("status")
             if status in _KNOWN_STATUSES:  # anything else reads as never recorded, not as a failed job
-                statuses[component] = ComponentStatus(component, HealthStatus(status), str(item.get("detail", "")))
+                checked_at = item.get("checked_at")
+                statuses[component] = ComponentStatus(
+                    component,
+                    HealthStatus(status),
+                    str(item.get("detail", "")),
+                    int(item.get("consecutive_failures", 0)),
+                    None if checked_at is None else float(checked_at),
+                )
         return statuses
 
     def save_component_status(self, status: ComponentStatus) -> None:
-        self._table.put(_HEALTH, status.component, {"status": status.status.value, "detail": status.detail})
+        attributes: dict[str, object] = {
+            "status": status.status.value,
+            "detail": status.detail,
+            "consecutive_failures": status.consecutive_failures,
+        }
+        if status.checked_at is not None:
+            attributes["checked_at"] = status.checked_at
+        self._table.put(_HEALTH, status.component, attributes)
