@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { ApiClient } from "../src/api/client";
+import type { Health } from "../src/api/types";
+import { connectionLabel, degradedMessages, StatusStore } from "../src/stores/status";
+import { fakeWs, lastSocket, scriptedFetch } from "./fakes";
+
+function health(ai: "ok" | "degraded" | "down"): Health {
+  return {
+    service: "core", status: ai === "ok" ? "ok" : "degraded", checked_at: "2026-01-01T00:00:00Z",
+    components: { mongodb: { status: "ok", detail: null }, ai: { status: ai, detail: null } },
+  };
+}
+
+describe("status", () => {
+  it("names what is down and what still works", () => {
+    expect(degradedMessages(health("ok"))).toEqual([]);
+    expect(degradedMessages(health("down"))).toEqual(["AI service down: signals use technical analysis; trading works."]);
+    expect(degradedMessages(null, false)[0]).toContain("API unreachable");
+  });
+
+  it("labels the socket states as the header shows them", () => {
+    expect(connectionLabel("open")).toBe("Connected");
+    expect(connectionLabel("reconnecting")).toBe("Reconnecting");
+    expect(connectionLabel("stopped")).toBe("Offline");
+  });
+
+  it("re-reads health past the cache when service_status arrives, and follows the socket", async () => {
+    const answers = [health("ok"), health("down")];
+    const fake = scriptedFetch(() => [200, answers.shift() ?? health("down")]);
+    const api = new ApiClient({ baseUrl: "", token: () => "tok", fetch: fake.fetch });
+    const ws = fakeWs();
+    const store = new StatusStore(api, ws);
+    await store.refresh();
+    ws.start();
+    lastSocket().accept();
+    expect(store.get().connection).toBe("open");
+    lastSocket().receive("service_status", { overall: "degraded", changes: [{ component: "ai", status: "down", was: "ok" }] });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(fake.calls).toHaveLength(2);
+    expect(store.get().health?.components.ai?.status).toBe("down");
+  });
+
+  it("keeps the report a 503 carries", async () => {
+    const down = { ...health("ok"), status: "down", components: { mongodb: { status: "down", detail: null } } };
+    const fake = scriptedFetch(() => [503, down]);
+    const store = new StatusStore(new ApiClient({ baseUrl: "", token: () => null, fetch: fake.fetch }), fakeWs());
+    await store.refresh();
+    expect(degradedMessages(store.get().health)[0]).toContain("Database down");
+  });
+});
