@@ -47,8 +47,40 @@ def account_sync(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @metrics.log_metrics
 def reconcile(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every 5 minutes: one queued message per user with an exchange connection."""
     with request_context(event.get("id")):
-        return _not_built_yet("reconcile")
+        queued = container().reconcile_fanout.enqueue()
+        return {"job": "reconcile", "queued": queued}
+
+
+def _reconcile_one(record: SQSRecord) -> None:
+    """One queued user ``{"user_id"}``, reconciled. A malformed message, or a user no longer
+    connected, is logged and dropped (retrying cannot fix it); any other failure fails the item, so
+    SQS retries it and, after the queue's last attempt, keeps it in the dead-letter queue."""
+    from tradecore.errors import ConflictError
+
+    try:
+        user_id = str(json.loads(record.body)["user_id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        logger.error("malformed reconciliation message dropped", extra={"error": type(exc).__name__})
+        return
+    try:
+        container().reconciler.reconcile_user(user_id)
+    except ConflictError as exc:  # the connection was removed since the message was queued
+        logger.info("user not reconciled", extra={"user_id": user_id, "reason": exc.message})
+
+
+@metrics.log_metrics
+def reconcile_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The reconciliation worker (SQS event source on ReconcileQueue, partial batch failures)."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    with request_context(None):
+        processor = BatchProcessor(event_type=EventType.SQS)  # one per invocation, as for the AutoTrader
+        response = process_partial_response(
+            event=event, record_handler=_reconcile_one, processor=processor, context=context
+        )
+        return dict(response)
 
 
 def _drain(record: SQSRecord) -> None:

@@ -68,6 +68,7 @@ AI_FUNCTIONS = {"AnalyzeFunction", "AiHealthFunction"}
 QUEUE_WORKERS = {
     "AutoTradeWorkerFunction": ("jobs.app.autotrade", "AutoTradeQueue"),
     "OutboxDrainFunction": ("jobs.app.outbox_drain", "TradeOutbox"),
+    "ReconcileWorkerFunction": ("jobs.app.reconcile_worker", "ReconcileQueue"),
 }
 TEMPLATE = SamTemplate.load()
 FUNCTIONS = TEMPLATE.functions()

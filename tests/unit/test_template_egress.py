@@ -29,7 +29,7 @@ EXCHANGE_CALLERS = {
     "ClosePositionFunction",
     "CancelOrderFunction",
     "AccountSyncFunction",
-    "ReconcileFunction",
+    "ReconcileWorkerFunction",
     "AutoTradeWorkerFunction",
 }
 EGRESS_RESOURCES = {

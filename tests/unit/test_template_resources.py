@@ -17,7 +17,7 @@ POSTERS = {
     "ClosePositionFunction",
     "CancelOrderFunction",
     "AccountSyncFunction",
-    "ReconcileFunction",
+    "ReconcileWorkerFunction",
     "AutoTradeWorkerFunction",
     "HealthMonitorFunction",
     "AnalyzeFunction",
@@ -159,20 +159,24 @@ def test_every_function_can_read_the_app_secret_and_nothing_else_writes_the_outb
         kinds = {next(iter(policy)): next(iter(policy.values())) for policy in function.policies}
         assert kinds["AWSSecretsManagerGetSecretValuePolicy"] == {"SecretArn": {"Ref": "AppSecret"}}, name
         assert kinds["KMSDecryptPolicy"] == {"KeyId": {"Ref": "AppKey"}}, name
-        if "SQSSendMessagePolicy" in kinds:
+        if "SQSSendMessagePolicy" in kinds and name != "ReconcileFunction":
             senders.add(name)
             assert referenced_resources(kinds["SQSSendMessagePolicy"]) == {"TradeOutbox"}
     assert senders == {
-        "ExecuteTradeFunction", "ClosePositionFunction", "CancelOrderFunction", "ReconcileFunction",
-        "AutoTradeWorkerFunction",
+        "ExecuteTradeFunction", "ClosePositionFunction", "CancelOrderFunction", "AutoTradeWorkerFunction",
     }  # fmt: skip
+    reconcile = {next(iter(policy)): policy for policy in FUNCTIONS["ReconcileFunction"].policies}
+    assert referenced_resources(reconcile["SQSSendMessagePolicy"]) == {"ReconcileQueue"}  # its fan-out only
     pollers = {
         name: referenced_resources(policy["SQSPollerPolicy"])
         for name, f in FUNCTIONS.items()
         for policy in f.policies
         if "SQSPollerPolicy" in policy
     }
-    assert pollers == {"OutboxDrainFunction": {"TradeOutbox"}, "AutoTradeWorkerFunction": {"AutoTradeQueue"}}
+    assert pollers == {
+        "OutboxDrainFunction": {"TradeOutbox"}, "AutoTradeWorkerFunction": {"AutoTradeQueue"},
+        "ReconcileWorkerFunction": {"ReconcileQueue"},
+    }  # fmt: skip
 
 
 def test_only_the_functions_that_post_write_the_connections_table() -> None:
@@ -345,7 +349,7 @@ SECRET_READERS = {
     "ClosePositionFunction",
     "CancelOrderFunction",
     "AccountSyncFunction",
-    "ReconcileFunction",
+    "ReconcileWorkerFunction",
     "AutoTradeWorkerFunction",
 }
 
