@@ -28,6 +28,13 @@ dashboard/dist/index.html: $(DASHBOARD_SOURCES) | $(STAMP)
 
 dashboard: dashboard/dist/index.html
 
+# the dashboard's API types: the apps' OpenAPI documents (built from the routes, no server) into
+# dashboard/src/api/openapi/*.json, then openapi-typescript into src/api/generated/*.d.ts (both committed)
+.PHONY: api-types
+api-types: $(STAMP)
+	PYTHONPATH=functions:layers/tradecore:. $(PY) dashboard/scripts/dump_openapi.py
+	npm --prefix dashboard run gen:api
+
 install: $(STAMP)
 
 dev: $(STAMP)
