@@ -7,6 +7,10 @@ real ``handler`` in a worker process with the function's own environment (:mod:`
 whose docstring explains the design). Failures answer like API Gateway and never stop the gateway:
 no route 404 ``{"message":"Not Found"}``, handler error or invalid response 502
 ``{"message":"Internal Server Error"}``, timeout 504, body over 10 MB 413.
+
+An outage on demand (browser tests, demos): while a file ``<data dir>/faults/<ApiLogicalId>``
+exists (``touch .data/faults/AiHttpApi``), every route of that API answers 503
+``{"message":"Service Unavailable"}``, as API Gateway does when its integration is unavailable.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class HttpListener:
         }
         self.stages = {api: spec.stage for api, spec in stack.http_apis.items()}
         self._apis = sorted({route.api for route in routes})
+        self._faults = resources.settings.data_dir / "faults"
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         req_id = request_id()
@@ -78,6 +83,9 @@ class HttpListener:
         if match is None:
             return gateway_error(404, "Not Found", req_id)
         route, path_parameters = match
+        if (self._faults / route.api).exists():
+            log.info("%s %s -> 503 (%s is faulted: %s)", method, request.path, route.api, self._faults / route.api)
+            return gateway_error(503, "Service Unavailable", req_id)
         body = await request.read()
         event = build_http_event(
             route=route,
