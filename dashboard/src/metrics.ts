@@ -51,7 +51,7 @@ export class MetricsReporter {
   report(keepalive = false): void {
     if (!this.loggedIn()) return;
     const body = this.snapshot(true);
-    this.api.request("POST", "/api/metrics/frontend", { body, keepalive }).catch(() => undefined);
+    this.api.send("post", "/api/metrics/frontend", { body, keepalive, keepCache: true }).catch(() => undefined);
   }
 
   /** Report every minute and on pagehide; count clicks and submits as user actions. */

@@ -56,6 +56,8 @@ export interface RequestOptions {
   fresh?: boolean;
   keepalive?: boolean;
   auth?: boolean;
+  /** A write that changes nothing the reads show (metrics): the cache stays. */
+  keepCache?: boolean;
 }
 
 function withQuery(path: string, query?: Query): string {
@@ -138,7 +140,7 @@ export class ApiClient {
       );
     }
     if (method === "GET") this.cache.set(key, { at: this.now(), value: data });
-    else this.cache.clear();
+    else if (!options.keepCache) this.cache.clear();
     return data;
   }
 }

@@ -41,10 +41,5 @@ export type UsersPage = S["UsersPage"];
 export type UserUpdate = S["UserUpdate"];
 export type ErrorBody = S["ErrorBody"];
 
-/** The body POST /api/metrics/frontend takes (not in the OpenAPI document yet). */
-export interface FrontendMetrics {
-  page_load_ms: number | null;
-  ws_reconnections: number;
-  user_actions: number;
-  interval_seconds: number;
-}
+/** The body POST /api/metrics/frontend takes. */
+export type FrontendMetrics = S["FrontendMetricsRequest"];

@@ -370,6 +370,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/metrics/frontend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Frontend Metrics
+         * @description Record one tab's interval; user actions become a per-minute rate over ``interval_seconds``.
+         */
+        post: operations["frontend_metrics_api_metrics_frontend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{trade_id}": {
         parameters: {
             query?: never;
@@ -1136,6 +1156,40 @@ export interface components {
              * @description Paid in the quote asset: already deducted in the PnL
              */
             quote: string;
+        };
+        /** FrontendMetricsAccepted */
+        FrontendMetricsAccepted: {
+            /**
+             * Recorded
+             * @description The CloudWatch metrics written for this report
+             */
+            recorded: string[];
+        };
+        /**
+         * FrontendMetricsRequest
+         * @description What one tab measured over the last ``interval_seconds``; unknown fields are refused (422).
+         */
+        FrontendMetricsRequest: {
+            /**
+             * Interval Seconds
+             * @description How long the interval was
+             */
+            interval_seconds: number;
+            /**
+             * Page Load Ms
+             * @description Navigation start to load end, sent once per page load; null otherwise
+             */
+            page_load_ms: number | null;
+            /**
+             * User Actions
+             * @description Clicks and submits during the interval
+             */
+            user_actions: number;
+            /**
+             * Ws Reconnections
+             * @description WebSocket reconnections during the interval
+             */
+            ws_reconnections: number;
         };
         /** HealthBody */
         HealthBody: {
@@ -3144,6 +3198,65 @@ export interface operations {
                 };
             };
             /** @description The exchange cannot be reached and no recent answer is cached */
+            503: {
+                headers: {
+                    /** @description The request's trace id (the caller's X-Request-ID when well formed, else a new one) */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    frontend_metrics_api_metrics_frontend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FrontendMetricsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    /** @description The request's trace id (the caller's X-Request-ID when well formed, else a new one) */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrontendMetricsAccepted"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    /** @description The request's trace id (the caller's X-Request-ID when well formed, else a new one) */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field out of range, missing or unknown (named) */
+            422: {
+                headers: {
+                    /** @description The request's trace id (the caller's X-Request-ID when well formed, else a new one) */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token denylist cannot be read */
             503: {
                 headers: {
                     /** @description The request's trace id (the caller's X-Request-ID when well formed, else a new one) */
