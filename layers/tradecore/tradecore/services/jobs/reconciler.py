@@ -33,7 +33,7 @@ from tradecore.domain.reconciliation import (
     position_gap,
     report_id,
 )
-from tradecore.domain.trades import CLIENT_ORDER_ID_PREFIX, TradeRecord
+from tradecore.domain.trades import CLIENT_ORDER_ID_PREFIX, TradeRecord, TradeStatus
 from tradecore.errors import NotFoundError, TradecoreError
 from tradecore.observability import logger
 from tradecore.ports import Exchange, TradeStore, UserNotifier
@@ -46,6 +46,7 @@ from tradecore.services.realtime.user_events import PROTECTIVE_PREFIXES, externa
 
 SAVE_ATTEMPTS = 3  # a record changed by someone else between our read and our save is compared again
 Outcome = tuple[TradeRecord, Repair] | None
+INTENTS = (TradeStatus.PENDING, TradeStatus.UNKNOWN)  # recorded before the exchange confirmed the order
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ class Reconciler:
             return
         order = self._order(run.exchange, trade)
         if order is None:
+            if trade.status not in INTENTS:  # recorded as on the exchange, yet unknown there: a human looks
+                run.errors.append(f"{trade.client_order_id}: recorded {trade.status.value}, unknown to the exchange")
             self._apply(run, trade, lambda t: never_placed_repair(t, run.now, self._grace))
             return
         run.known.add(order.order_id)
