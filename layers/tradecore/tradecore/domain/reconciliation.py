@@ -148,8 +148,13 @@ def fee_totals(fills: Iterable[Fill]) -> dict[str, Decimal]:
     return {asset: amount for asset, amount in totals.items() if amount}
 
 
+def _text(value: Decimal | None) -> str:
+    """A plain decimal (``50000``, not ``5.0E+4``), or ``-`` for none."""
+    return "-" if value is None else format(value, "f")
+
+
 def _fees_text(fills: Iterable[Fill]) -> str:
-    return ", ".join(f"{amount} {asset}" for asset, amount in sorted(fee_totals(fills).items())) or "none"
+    return ", ".join(f"{_text(amount)} {asset}" for asset, amount in sorted(fee_totals(fills).items())) or "none"
 
 
 def _complete(fills: Sequence[Fill] | None, executed: Decimal) -> bool:
@@ -177,12 +182,12 @@ def order_repair(
         changes.append(Change("status", trade.status.value, status.value))
     if order.executed_qty != trade.executed_quantity:
         kinds.append(DiscrepancyKind.FILLED_QUANTITY)
-        changes.append(Change("executed_quantity", str(trade.executed_quantity), str(order.executed_qty)))
+        changes.append(Change("executed_quantity", _text(trade.executed_quantity), _text(order.executed_qty)))
     if order.cumulative_quote_qty != trade.quote_amount:
         if order.average_price != trade.average_price:
             kinds.append(DiscrepancyKind.AVERAGE_PRICE)
-            changes.append(Change("average_price", str(trade.average_price), str(order.average_price)))
-        changes.append(Change("quote_amount", str(trade.quote_amount), str(order.cumulative_quote_qty)))
+            changes.append(Change("average_price", _text(trade.average_price), _text(order.average_price)))
+        changes.append(Change("quote_amount", _text(trade.quote_amount), _text(order.cumulative_quote_qty)))
     if complete and fee_totals(after_fills) != fee_totals(trade.fills):
         kinds.append(DiscrepancyKind.FEE)
         changes.append(Change("fees", _fees_text(trade.fills), _fees_text(after_fills)))
@@ -243,7 +248,9 @@ def missing_trade(
     created = datetime.fromtimestamp(order.transact_time_ms / 1000, UTC) if order.transact_time_ms else now
     status = trade_status_of(order.status, order.executed_qty)
     complete = _complete(fills, order.executed_qty)
-    change = Change("trade", "missing", f"{status.value} {order.executed_qty} {order.symbol} at {order.average_price}")
+    change = Change(
+        "trade", "missing", f"{status.value} {_text(order.executed_qty)} {order.symbol} at {_text(order.average_price)}"
+    )
     trade = TradeRecord(
         id=hashlib.sha256(f"{user_id}\x00{client_order_id}".encode()).hexdigest()[:32], user_id=user_id,
         client_order_id=client_order_id, symbol=order.symbol, base_asset=assets[0], quote_asset=assets[1],
