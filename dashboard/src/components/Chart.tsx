@@ -18,6 +18,7 @@ import { useServices } from "../context";
 import { type Bar, INTERVALS } from "../stores/market";
 import { useStore } from "../stores/store";
 import type { CandleInterval } from "../ws/messages";
+import { trimZeros } from "../format";
 
 const UP = "#1a7f37";
 const DOWN = "#cf222e";
@@ -64,7 +65,9 @@ export function Chart() {
     if (!box.current) return;
     const chart = createChart(box.current, {
       autoSize: true,
-      layout: { background: { color: "#ffffff" }, textColor: "#1f2328" },
+      // the logo injects a <style> element, which the strict CSP (style-src 'self') refuses: the
+      // attribution the licence asks for is the link under the chart instead
+      layout: { background: { color: "#ffffff" }, textColor: "#1f2328", attributionLogo: false },
       timeScale: { timeVisible: true, secondsVisible: false },
       grid: { vertLines: { color: "#eaeef2" }, horzLines: { color: "#eaeef2" } },
     });
@@ -75,7 +78,12 @@ export function Chart() {
       wickUpColor: UP,
       wickDownColor: DOWN,
     });
-    const volume = chart.addSeries(HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "" });
+    const volume = chart.addSeries(HistogramSeries, {
+      priceFormat: { type: "volume" },
+      priceScaleId: "",
+      lastValueVisible: false,
+      priceLineVisible: false,
+    });
     volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     parts.current = { chart, candles, volume, markers: createSeriesMarkers(candles, []) };
     return () => {
@@ -141,11 +149,18 @@ export function Chart() {
           </select>
         </label>
         <span class="price" aria-label="Last price" aria-live="off">
-          {state.lastPrice ?? "–"}
+          {trimZeros(state.lastPrice)}
         </span>
       </div>
       {state.error && <p class="error">{state.error}</p>}
       <div ref={box} class="chart" />
+      <p class="attribution">
+        Charts by{" "}
+        <a href="https://www.tradingview.com/" target="_blank" rel="noopener noreferrer">
+          TradingView
+        </a>{" "}
+        Lightweight Charts™
+      </p>
     </section>
   );
 }

@@ -52,9 +52,11 @@ export function Login() {
             </>
           )}
         </div>
-        <p id="login-error" class="error" role="alert">
-          {state.error}
-        </p>
+        {state.error && (
+          <p id="login-error" class="error" role="alert">
+            {state.error}
+          </p>
+        )}
       </form>
     </section>
   );

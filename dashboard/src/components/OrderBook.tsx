@@ -1,6 +1,7 @@
 // The top levels of the selected symbol's book, live from `book_update`.
 import { useServices } from "../context";
 import { useStore } from "../stores/store";
+import { trimZeros } from "../format";
 
 const LEVELS = 10;
 
@@ -27,10 +28,10 @@ export function OrderBook() {
         <tbody>
           {Array.from({ length: rows }, (_, i) => (
             <tr key={i}>
-              <td>{bids[i]?.[1] ?? ""}</td>
-              <td class="bid">{bids[i]?.[0] ?? ""}</td>
-              <td class="ask">{asks[i]?.[0] ?? ""}</td>
-              <td>{asks[i]?.[1] ?? ""}</td>
+              <td>{trimZeros(bids[i]?.[1], "")}</td>
+              <td class="bid">{trimZeros(bids[i]?.[0], "")}</td>
+              <td class="ask">{trimZeros(asks[i]?.[0], "")}</td>
+              <td>{trimZeros(asks[i]?.[1], "")}</td>
             </tr>
           ))}
           {rows === 0 && (

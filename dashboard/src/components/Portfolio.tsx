@@ -3,6 +3,7 @@
 import type { Trade } from "../api/types";
 import { useServices } from "../context";
 import { useStore } from "../stores/store";
+import { trimZeros } from "../format";
 
 function when(iso: string): string {
   return new Date(iso).toLocaleString();
@@ -16,7 +17,7 @@ export function Balances() {
       <h2>Balances</h2>
       {error && <p class="error">{error}</p>}
       <p>
-        Equity <strong aria-label="Equity">{body ? `${body.equity_usdt} USDT` : "–"}</strong>
+        Equity <strong aria-label="Equity">{body ? `${trimZeros(body.equity_usdt)} USDT` : "–"}</strong>
       </p>
       <table>
         <thead>
@@ -30,8 +31,8 @@ export function Balances() {
           {(body?.balances ?? []).map((balance) => (
             <tr key={balance.asset}>
               <th scope="row">{balance.asset}</th>
-              <td>{balance.free}</td>
-              <td>{balance.locked}</td>
+              <td>{trimZeros(balance.free)}</td>
+              <td>{trimZeros(balance.locked)}</td>
             </tr>
           ))}
         </tbody>
@@ -62,10 +63,10 @@ export function Positions(props: { canTrade: boolean }) {
           {positions.map((position) => (
             <tr key={position.symbol}>
               <th scope="row">{position.symbol}</th>
-              <td>{position.quantity}</td>
-              <td>{position.average_entry ?? "–"}</td>
-              <td>{position.price ?? "–"}</td>
-              <td class={Number(position.unrealized_pnl) < 0 ? "loss" : "gain"}>{position.unrealized_pnl ?? "–"}</td>
+              <td>{trimZeros(position.quantity)}</td>
+              <td>{trimZeros(position.average_entry)}</td>
+              <td>{trimZeros(position.price)}</td>
+              <td class={Number(position.unrealized_pnl) < 0 ? "loss" : "gain"}>{trimZeros(position.unrealized_pnl)}</td>
               {props.canTrade && (
                 <td>
                   <button
@@ -101,8 +102,8 @@ function TradeRow(props: { trade: Trade }) {
       <td>{t.symbol}</td>
       <td>{t.side}</td>
       <td>{t.type}</td>
-      <td>{t.executed_quantity}</td>
-      <td>{t.average_price ?? t.sent.price ?? "–"}</td>
+      <td>{trimZeros(t.executed_quantity)}</td>
+      <td>{trimZeros(t.average_price ?? t.sent.price)}</td>
       <td>{t.status}</td>
     </>
   );

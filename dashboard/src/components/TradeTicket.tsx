@@ -65,7 +65,7 @@ export function TradeTicket() {
     limitPrice: "",
     stopLoss: "",
     takeProfit: "",
-    useAi: true,
+    useAi: false,
   });
   const [problem, setProblem] = useState("");
   const [base, quote] = splitSymbol(symbol);
@@ -132,9 +132,11 @@ export function TradeTicket() {
       <label class="check">
         <input type="checkbox" checked={draft.useAi} onChange={(e) => change({ useAi: e.currentTarget.checked })} /> Use AI
       </label>
-      <p class="error" role="alert">
-        {problem}
-      </p>
+      {problem && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
       <button type="submit" class="primary">
         Review order
       </button>
