@@ -50,6 +50,16 @@ def test_order_repair_takes_every_field_from_the_exchange_and_notes_it() -> None
     )
 
 
+def test_order_repair_of_an_intent_judged_never_placed_whose_order_turned_up_drops_that_verdict() -> None:
+    trade = make_trade(created_at=NOW - timedelta(minutes=5))
+    rejected, _ = never_placed_repair(trade, NOW, timedelta(minutes=2)) or pytest.fail("never placed")
+
+    filled, repair = order_repair(rejected, _order(), (FILL,), NOW) or pytest.fail("it was placed after all")
+
+    assert (filled.status, filled.reason, filled.version) == (TradeStatus.FILLED, None, 3)
+    assert "status: rejected → filled" in repair.note()
+
+
 def test_order_repair_is_none_when_the_record_agrees() -> None:
     trade = make_trade(status=TradeStatus.FILLED, executed_quantity=D("0.002"), quote_amount=D(100), fills=(FILL,))
     assert order_repair(trade, _order(), (FILL,), NOW) is None

@@ -199,10 +199,15 @@ def order_repair(
     updated = trade.advanced(
         now, status=status, executed_quantity=order.executed_qty, quote_amount=order.cumulative_quote_qty,
         fills=after_fills, exchange_order_id=order.order_id, extra=_marked(trade, changes, now),
-        reason=(trade.reason or "rejected by the exchange") if rejected else trade.reason,
+        reason=(trade.reason or "rejected by the exchange") if rejected else _kept_reason(trade),
     )  # fmt: skip
     repair = Repair(trade.id, trade.client_order_id, trade.symbol, tuple(kinds), tuple(changes))
     return updated, repair
+
+
+def _kept_reason(trade: TradeRecord) -> str | None:
+    """A record once judged never placed whose order turned up after all loses that verdict."""
+    return None if trade.reason == NEVER_PLACED_REASON else trade.reason
 
 
 def never_placed_repair(trade: TradeRecord, now: datetime, grace: timedelta) -> tuple[TradeRecord, Repair] | None:
