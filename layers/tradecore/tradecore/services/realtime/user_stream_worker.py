@@ -77,9 +77,13 @@ class UserStreamWorker:
             refresh.cancel()
 
     async def _refresh(self) -> None:
+        followed: set[str] = set()
         while True:
             try:
                 accounts = await asyncio.to_thread(self.accounts)
+                if set(accounts) != followed:
+                    logger.info("following accounts", extra={"accounts": len(accounts), "was": len(followed)})
+                    followed = set(accounts)
                 self.stream.set_accounts(accounts)
             except TradecoreError as exc:
                 logger.warning("connected accounts not listed; following the last set", extra={"reason": exc.message})
