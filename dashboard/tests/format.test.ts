@@ -11,3 +11,23 @@ describe("trimZeros", () => {
     expect(trimZeros(null)).toBe("–");
   });
 });
+
+describe("signalMarkers", () => {
+  const base = {
+    symbol: "BTCUSDT", timeframe: "1m", confidence: 0.8, reasoning: "", source: "llm" as const, model_version: "m",
+    timeframes: [], timestamp: "2026-01-01T00:00:00Z",
+  };
+  it("marks the newest signal of each candle of the interval, oldest candle first", async () => {
+    const { signalMarkers } = await import("../src/components/Chart");
+    const markers = signalMarkers(
+      [
+        { ...base, signal: "Short", analysis_id: "3", candle_time: 120_000 },
+        { ...base, signal: "Long", analysis_id: "2", candle_time: 120_000 },
+        { ...base, signal: "Long", analysis_id: "1", candle_time: 60_000 },
+        { ...base, signal: "Long", analysis_id: "0", candle_time: 60_000, timeframe: "1h" },
+      ],
+      "1m",
+    );
+    expect(markers.map((m) => [m.time, m.shape])).toEqual([[60, "arrowUp"], [120, "arrowDown"]]);
+  });
+});

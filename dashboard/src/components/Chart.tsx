@@ -35,16 +35,23 @@ function volumeBar(bar: Bar) {
   return { time: bar.time as UTCTimestamp, value: bar.volume, color: bar.close >= bar.open ? "#1a7f3755" : "#cf222e55" };
 }
 
-/** The signals of this timeframe as markers on their candle (sorted, as the library requires). */
+/** The signals of this timeframe as markers on their candle: the newest per candle (signals come
+ * newest first), sorted by time as the library requires. */
 export function signalMarkers(signals: Analysis[], interval: string): SeriesMarker<Time>[] {
   const step = INTERVAL_SECONDS[interval] ?? 60;
+  const seen = new Set<number>();
+  const candleOf = (signal: Analysis) => {
+    const seconds = signal.candle_time ? signal.candle_time / 1000 : Date.parse(signal.timestamp) / 1000;
+    return Math.floor(seconds / step) * step;
+  };
   return signals
-    .filter((signal) => signal.timeframe === interval && signal.signal !== "Neutral")
+    .filter((signal) => signal.timeframe === interval)
+    .filter((signal) => !seen.has(candleOf(signal)) && Boolean(seen.add(candleOf(signal))))
+    .filter((signal) => signal.signal !== "Neutral")
     .map((signal) => {
-      const seconds = signal.candle_time ? signal.candle_time / 1000 : Date.parse(signal.timestamp) / 1000;
       const long = signal.signal === "Long";
       return {
-        time: (Math.floor(seconds / step) * step) as UTCTimestamp,
+        time: candleOf(signal) as UTCTimestamp,
         position: long ? "belowBar" : "aboveBar",
         shape: long ? "arrowUp" : "arrowDown",
         color: long ? UP : DOWN,

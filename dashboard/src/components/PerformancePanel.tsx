@@ -3,6 +3,7 @@
 import { useEffect } from "preact/hooks";
 import type { DayPnl } from "../api/types";
 import { useServices } from "../context";
+import { trimZeros } from "../format";
 import { groupDays, type Period } from "../stores/performance";
 import { useStore } from "../stores/store";
 
@@ -41,15 +42,15 @@ export function PerformancePanel() {
             <dt>Win rate</dt>
             <dd>{percent(body.win_rate)}</dd>
             <dt>Profit factor</dt>
-            <dd>{body.profit_factor_infinite ? "∞" : (body.profit_factor ?? "–")}</dd>
+            <dd>{body.profit_factor_infinite ? "∞" : trimZeros(body.profit_factor)}</dd>
             <dt>Max drawdown</dt>
             <dd>
-              {body.max_drawdown.amount} {body.currency}
+              {trimZeros(body.max_drawdown.amount)} {body.currency}
               {body.max_drawdown.percent !== null ? ` (${percent(body.max_drawdown.percent)})` : ""}
             </dd>
             <dt>Realized PnL</dt>
             <dd>
-              {body.realized_pnl} {body.currency}
+              {trimZeros(body.realized_pnl)} {body.currency}
             </dd>
             <dt>Closed trades</dt>
             <dd>
@@ -79,7 +80,7 @@ export function PerformancePanel() {
             <tr key={row.period}>
               <th scope="row">{row.period}</th>
               <td>{row.realized.toFixed(2)}</td>
-              <td>{row.cumulative}</td>
+              <td>{trimZeros(row.cumulative)}</td>
             </tr>
           ))}
         </tbody>
