@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-unit test-unit-ahead test-integration test-e2e test-dashboard dashboard bench lint validate build deploy install clean
+.PHONY: dev test test-unit test-unit-ahead test-integration test-e2e test-dashboard dashboard chaos bench lint validate build deploy install clean
 
 # The dashboard (Node 20+): its npm packages are installed with the Python ones (one stamp).
 DASHBOARD_LOCK := $(wildcard dashboard/package-lock.json)
@@ -60,6 +60,10 @@ test-integration: $(STAMP)
 
 test-e2e: $(STAMP) dashboard
 	$(PY) -m pytest -m e2e
+
+# 100 randomized fault scenarios across the trade flow (`make test` runs 8); CHAOS_SEED=<printed seed> replays a run
+chaos: $(STAMP)
+	CHAOS_SCENARIOS=$${CHAOS_SCENARIOS:-100} $(PY) -m pytest tests/chaos -m chaos -p no:cacheprovider
 
 bench: $(STAMP)
 	$(PY) -m bench
