@@ -21,6 +21,11 @@ class ReconcileExchange(FakeExchange):
         super().__init__(**kwargs)
         self.fill_time_ms = NOW_MS - 60_000
         self.hidden_fills: set[int] = set()  # order ids whose fills myTrades does not show
+        self.lookups = 0  # get_order calls
+
+    def get_order(self, symbol: str, *, client_order_id: str | None = None, order_id: int | None = None) -> OrderResult:
+        self.lookups += 1
+        return super().get_order(symbol, client_order_id=client_order_id, order_id=order_id)
 
     def my_trades(self, symbol: str, limit: int = 500) -> list[Trade]:
         trades: list[Trade] = []

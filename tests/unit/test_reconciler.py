@@ -132,6 +132,7 @@ def test_reconciler_changes_nothing_when_the_record_agrees(world: World) -> None
     report = world.reconciler.reconcile_user(USER)
 
     assert world.store.by_client_order_id(USER, "tc-ok") == trade
+    assert world.exchange.lookups == 0  # its own fills settle it: no lookup spends exchange weight
     assert report.found == 0
     assert world.messages.notifications == []
     assert world.reports.reports == [report]

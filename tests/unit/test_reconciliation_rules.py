@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from tradecore.domain.reconciliation import (
     order_repair,
     position_gap,
     protection_repair,
+    settled_by_fills,
 )
 from tradecore.domain.trades import Protection, ProtectionStatus, TradeStatus
 
@@ -58,6 +60,23 @@ def test_order_repair_of_an_intent_judged_never_placed_whose_order_turned_up_dro
 
     assert (filled.status, filled.reason, filled.version) == (TradeStatus.FILLED, None, 3)
     assert "status: rejected → filled" in repair.note()
+
+
+@pytest.mark.parametrize(
+    ("changes", "settled"),
+    [
+        ({}, True),
+        ({"fills": ()}, False),  # the record's fees differ from the account's
+        ({"quote_amount": D("99")}, False),
+        ({"status": TradeStatus.PARTIALLY_FILLED}, False),  # may still fill: look the order up
+    ],
+)
+def test_settled_by_fills_only_for_a_filled_record_equal_to_its_fills(
+    changes: dict[str, object], settled: bool
+) -> None:
+    values: dict[str, Any] = {"status": TradeStatus.FILLED, "executed_quantity": D("0.002"),
+                                 "quote_amount": D(100), "fills": (FILL,), **changes}  # fmt: skip
+    assert settled_by_fills(make_trade(**values), (FILL,)) is settled
 
 
 def test_order_repair_is_none_when_the_record_agrees() -> None:

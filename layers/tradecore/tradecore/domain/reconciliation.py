@@ -167,6 +167,16 @@ def _marked(trade: TradeRecord, changes: Sequence[Change], now: datetime) -> dic
     return {**trade.extra, "reconciled": note, "reconciled_at": now.isoformat()}
 
 
+def settled_by_fills(trade: TradeRecord, fills: Sequence[Fill] | None) -> bool:
+    """Whether a ``filled`` record already agrees with the account's own fills of its order (the
+    whole quantity, its quote value and its fees): then the order need not be looked up (a lookup
+    costs exchange weight shared by every user behind one IP)."""
+    if trade.status is not TradeStatus.FILLED or not fills or not _complete(fills, trade.executed_quantity):
+        return False
+    quote = sum((fill.price * fill.quantity for fill in fills), _ZERO)
+    return quote == trade.quote_amount and fee_totals(fills) == fee_totals(trade.fills)
+
+
 def order_repair(
     trade: TradeRecord, order: OrderResult, fills: Sequence[Fill] | None, now: datetime
 ) -> tuple[TradeRecord, Repair] | None:

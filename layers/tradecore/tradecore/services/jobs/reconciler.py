@@ -32,6 +32,7 @@ from tradecore.domain.reconciliation import (
     order_repair,
     position_gap,
     report_id,
+    settled_by_fills,
 )
 from tradecore.domain.trades import CLIENT_ORDER_ID_PREFIX, TradeRecord, TradeStatus
 from tradecore.errors import NotFoundError, TradecoreError
@@ -110,6 +111,10 @@ class Reconciler:
 
     def _check(self, run: _Run, trade: TradeRecord) -> None:
         if trade.client_order_id.startswith(PROTECTIVE_PREFIXES):
+            return
+        if trade.exchange_order_id is not None and settled_by_fills(trade, run.side.fills.get(trade.exchange_order_id)):
+            run.known.add(trade.exchange_order_id)
+            self._apply(run, trade, lambda t: protection_check(run.exchange, t, run.now))
             return
         order = self._order(run.exchange, trade)
         if order is None:
