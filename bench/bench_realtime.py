@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.result import Result, median, percentile
+from tests.support.devstack import descendants as _descendants
 
 CLIENTS = int(os.environ.get("BENCH_REALTIME_CLIENTS", "1000"))
 TICKS = 20
@@ -43,24 +44,6 @@ TICK_WAIT = 20.0  # seconds a tick may take to reach every client before the res
 USER_EVENTS = 12
 DEMO_LOGIN = {"email": "demo@tradecore.local", "password": "demo-password-123"}  # the stack's printed demo user
 SYMBOL = "BTCUSDT"
-
-
-def _descendants(root: int) -> list[int]:
-    """Process ids under ``root`` (from /proc: psutil is not installed here)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = [], [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
 
 
 def _stream_pid(root: int) -> int | None:

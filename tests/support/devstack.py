@@ -8,6 +8,7 @@ for tests of the gateway itself). :func:`running_devstack_process` starts the wh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -132,12 +133,36 @@ def running_devstack_process(
         yield handle
     finally:
         if process.poll() is None:
+            # the stack's children run in sessions of their own: killing its group alone would orphan them
+            tree = descendants(process.pid)
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:
+                tree += descendants(process.pid)
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+            for pid in tree:  # whatever outlived a slow stop (nothing, when it stopped cleanly)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def descendants(root: int) -> list[int]:
+    """Process ids under ``root`` (from /proc: psutil is not installed here)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
 
 
 def _wait_healthy(handle: DevstackProcess, timeout: float) -> None:
