@@ -26,6 +26,7 @@ from tests.support.servers import MongoServer
 DEMO_LOGIN = {"email": "demo@tradecore.local", "password": "demo-password-123"}
 OTHER = {"email": "other-trader@example.com", "password": "another long passphrase"}
 USER_EVENTS = ("order_update", "trade_executed")
+pytestmark = pytest.mark.timeout(300)  # the whole stack starts in the module's fixture
 
 
 @pytest.fixture(scope="module")
