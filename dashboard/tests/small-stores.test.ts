@@ -74,6 +74,20 @@ describe("AccountStore", () => {
     expect(fake.calls).toHaveLength(8);
   });
 
+  it("makes one more reload, not one per notice, for notices that arrive during a reload", async () => {
+    const fake = scriptedFetch(() => [200, { trades: [], next_cursor: null, positions: [], balances: [] }]);
+    const api = new ApiClient({ baseUrl: "", token: () => "tok", fetch: fake.fetch });
+    const ws = fakeWs();
+    const store = new AccountStore(api, ws, new ToastStore(60_000));
+    ws.start();
+    lastSocket().accept();
+    lastSocket().receive("trade_executed", { id: "t1" });
+    lastSocket().receive("account_update", { reason: "trade" });
+    lastSocket().receive("account_update", { reason: "sync" });
+    await store.reload();
+    expect(fake.calls).toHaveLength(8);
+  });
+
   it("pages the history forward and back by cursor", async () => {
     const fake = scriptedFetch((call) => {
       const cursor = new URL(`http://x${call.url}`).searchParams.get("cursor");

@@ -23,6 +23,9 @@ export interface AccountState {
 }
 
 export class AccountStore extends Store<AccountState> {
+  private reloading: Promise<void> | null = null;
+  private again = false;
+
   constructor(
     private readonly api: ApiClient,
     ws: WsClient,
@@ -40,7 +43,7 @@ export class AccountStore extends Store<AccountState> {
       error: "",
       busy: null,
     });
-    const changed = () => void this.load(true);
+    const changed = () => void this.reload();
     ws.on(MessageType.ACCOUNT_UPDATE, changed);
     ws.on(MessageType.TRADE_EXECUTED, changed);
     ws.on(MessageType.ORDER_UPDATE, changed);
@@ -49,6 +52,25 @@ export class AccountStore extends Store<AccountState> {
   start(ws: WsClient): Promise<void> {
     ws.subscribe(["account", "trades"]);
     return this.load();
+  }
+
+  /** A fresh load; notices that arrive meanwhile (a trade sends two or three) make one more, not one each. */
+  async reload(): Promise<void> {
+    if (this.reloading) {
+      this.again = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.again = false;
+        await this.load(true);
+      } while (this.again);
+    })();
+    try {
+      await this.reloading;
+    } finally {
+      this.reloading = null;
+    }
   }
 
   async load(fresh = false): Promise<void> {
