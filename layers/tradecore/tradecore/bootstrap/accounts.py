@@ -1,5 +1,6 @@
-"""Accounts wiring: users' exchange connections (stored, encrypted, validated), paper accounts in
-simulator mode, the exchange client of each account, and the shared account view."""
+"""Accounts wiring: users' exchange connections (stored, encrypted, validated; a copy in DynamoDB for
+MongoDB outages), paper accounts in simulator mode, the exchange client of each account, and the
+shared account view."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from tradecore.adapters.aws.account_cache import DynamoAccountCache
     from tradecore.ports import AccountCache, ConnectionStore, Exchange, ExchangeDirectory, PaperAccounts, SecretCipher
     from tradecore.services.accounts.account_view import AccountExchanges, AccountService, RefreshWindow
+    from tradecore.services.accounts.connection_copy import ConnectionCopy
     from tradecore.services.accounts.connections import ConnectionService
 
 
@@ -29,9 +31,19 @@ class AccountsWiring(CoreWiring):
 
     @cached_property
     def connection_store(self) -> ConnectionStore:
+        """MongoDB, read through its copy in the ServiceStateTable while MongoDB is down (trading
+        goes on: every order needs the user's key)."""
         from tradecore.adapters.mongo.connection_store import MongoConnectionStore
+        from tradecore.services.accounts.connection_copy import CopiedConnectionStore
 
-        return MongoConnectionStore(self.mongo)
+        return CopiedConnectionStore(MongoConnectionStore(self.mongo), self.connection_copy, clock=self.clock)
+
+    @cached_property
+    def connection_copy(self) -> ConnectionCopy:
+        """The copy of each connection in the ServiceStateTable, read while MongoDB is down."""
+        from tradecore.adapters.aws.connection_copy import DynamoConnectionCopy
+
+        return DynamoConnectionCopy(self.settings.service_state_table, self.settings.aws_region, clock=self.clock)
 
     @cached_property
     def secret_cipher(self) -> SecretCipher:

@@ -147,11 +147,12 @@ class TradeExecutor:
         if existing is not None:  # an earlier attempt stopped after recording: did its order leave?
             adopted = self._desk.adopt(exchange, existing, rules)
             if adopted is not None:
-                return ExecutionOutcome(adopted[0], None, self.policy.network.mode, adopted[1] is not RecordedIn.STORE,
-                                        adopted[1])  # fmt: skip
+                notes = _fallbacks(True, True, adopted[1])
+                return ExecutionOutcome(adopted[0], None, self.policy.network.mode, bool(notes), adopted[1], notes)
 
-        limits = limits_read.result()
-        exposure = self._exposure.read(intent, plan, rules, balances, prices, info, history.result())
+        limits, limits_known = limits_read.result()
+        stored = history.result()
+        exposure = self._exposure.read(intent, plan, rules, balances, prices, info, stored)
         check_trade_risk(limits, exposure.risk)
         exposure.check_balance()
         resolved = None
@@ -168,8 +169,9 @@ class TradeExecutor:
         )
         if resolved is not None and trade.executed_quantity > 0:
             self._desk.events.signal_traded(trade, resolved.summary)
-        degraded = (resolved is not None and resolved.degraded) or recorded is not RecordedIn.STORE
-        return ExecutionOutcome(trade, resolved, self.policy.network.mode, degraded=degraded, recorded_in=recorded)
+        notes = _fallbacks(limits_known, stored.known, recorded)
+        degraded = (resolved is not None and resolved.degraded) or bool(notes)
+        return ExecutionOutcome(trade, resolved, self.policy.network.mode, degraded, recorded, notes)
 
     # --- pieces ----------------------------------------------------------------------------------
     def _pending(
@@ -198,15 +200,31 @@ class TradeExecutor:
         candles = market.get_klines(intent.symbol, timeframe, limit=self.policy.signal_candles)
         return self._signals.resolve(intent.symbol, timeframe, candles, deadline - ORDER_RESERVE_SECONDS)
 
-    def _limits(self, user_id: str) -> RiskLimits:
+    def _limits(self, user_id: str) -> tuple[RiskLimits, bool]:
+        """The user's limits (the defaults until they save any), and whether they could be read: with
+        MongoDB down the platform's defaults apply (no copy of a user's limits is kept)."""
         try:
-            return self._risk.limits(user_id) or self.policy.default_limits
+            return self._risk.limits(user_id) or self.policy.default_limits, True
         except DependencyUnavailableError:
             logger.warning("risk settings unreadable; the platform's defaults apply")
-            return self.policy.default_limits
+            return self.policy.default_limits, False
 
     def _deadline(self, remaining_ms: Callable[[], int] | None) -> float:
         budget = self.policy.budget_seconds
         if remaining_ms is not None:
             budget = min(budget, max(remaining_ms() / 1000 - 1.0, 0.5))
         return self._monotonic() + budget
+
+
+def _fallbacks(limits_known: bool, history_known: bool, recorded: RecordedIn) -> tuple[str, ...]:
+    """What MongoDB's outage changed for this trade, in words for the trader (``degraded_by``)."""
+    notes = []
+    if not limits_known:
+        notes.append("mongodb: your risk limits could not be read; the platform's default limits applied")
+    if not history_known:
+        notes.append("mongodb: today's realized PnL could not be read; the daily loss limit was not checked")
+    if recorded is RecordedIn.OUTBOX:
+        notes.append("mongodb: the trade is recorded in the outbox; it reaches your history when MongoDB is back")
+    elif recorded is RecordedIn.NOWHERE:
+        notes.append("mongodb: the trade could not be recorded; reconciliation records it from the exchange")
+    return tuple(notes)

@@ -3,8 +3,14 @@ balance that must pay for it.
 
 Holdings come from the exchange's balances (the truth, whatever placed the orders), valued at the
 last prices; a holding worth less than the symbol's minimum order is dust, not an open position.
-Today's realized PnL comes from the user's recorded fills (the injected clock's UTC day); with
-MongoDB down it counts as zero and the other limits still apply, because trading goes on then.
+Today's realized PnL comes from the user's recorded fills (the injected clock's UTC day).
+
+With MongoDB down (trading goes on, DESIGN.md §5) the choice is this: the exposure that caps a BUY
+(the symbol's position, the open positions) needs no record, it comes from the exchange's balances,
+so those limits still bind in full; only today's realized PnL is unknown, and it counts as zero
+(the daily loss limit cannot refuse), which the answer's ``degraded_by`` says. A SELL can then spend
+only the free coins (those held by protective orders are unknown), and the exchange still refuses
+what the account cannot pay for. No check here reads MongoDB twice or sends anything.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ class Exposure:
 class StoredHistory:
     realized_today: Decimal  # today's realized PnL (UTC day of the injected clock)
     protected: dict[str, Decimal]  # per symbol, coins held by the user's active protective orders
+    known: bool = True  # False: the store was down, both are empty stand-ins
 
 
 class ExposureReader:
@@ -67,7 +74,7 @@ class ExposureReader:
             trades = self._store.executed(user_id)
         except DependencyUnavailableError:
             logger.warning("today's realized PnL unknown (trade store down); counted as zero")
-            return StoredHistory(_ZERO, {})
+            return StoredHistory(_ZERO, {}, known=False)
         protected: dict[str, Decimal] = defaultdict(lambda: _ZERO)
         for trade in trades:
             if trade.protection is not None and trade.protection.status is ProtectionStatus.ACTIVE:

@@ -26,6 +26,7 @@ class ExecutionOutcome:
     mode: TradingMode
     degraded: bool
     recorded_in: RecordedIn = RecordedIn.STORE
+    degraded_by: tuple[str, ...] = ()  # what fell back, "<dependency>: <what it meant>", for the trader
 
     def raise_refusal(self) -> ExecutionOutcome:
         """Raise the exchange's refusal of a rejected trade (a 4xx naming the trade); else ``self``."""
@@ -56,6 +57,7 @@ class ExecutionOutcome:
             "mode": self.mode.value,
             "degraded": self.degraded,
             "recorded_in": self.recorded_in.value,
+            "degraded_by": list(self.degraded_by),
         }
 
     @classmethod
@@ -72,4 +74,5 @@ class ExecutionOutcome:
             TradingMode(data["mode"]),
             bool(data["degraded"]),
             RecordedIn(data.get("recorded_in", RecordedIn.STORE.value)),
+            tuple(data.get("degraded_by", ())),
         )
