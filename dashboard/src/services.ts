@@ -27,14 +27,24 @@ export function createServices() {
     url: () => (session?.token ? `${config.wsUrl}?token=${encodeURIComponent(session.token)}` : null),
   });
   const toasts = new ToastStore();
+  const status = new StatusStore(api, ws);
+  const market = new MarketStore(api, ws);
+  const account = new AccountStore(api, ws, toasts);
+  // messages sent while the socket was down are lost: after a reconnect, read what they would have said
+  ws.onState((state) => {
+    if (state !== "open" || ws.reconnections === 0 || !session?.token) return;
+    void status.refresh(true);
+    void market.load(true);
+    void account.reload();
+  });
   return {
     api,
     ws,
     session,
     toasts,
-    status: new StatusStore(api, ws),
-    market: new MarketStore(api, ws),
-    account: new AccountStore(api, ws, toasts),
+    status,
+    market,
+    account,
     ticket: new TicketStore(api, toasts),
     performance: new PerformanceStore(api),
     bot: new BotStore(api, toasts),

@@ -122,13 +122,13 @@ export class MarketStore extends Store<MarketState> {
     }
   }
 
-  async load(): Promise<void> {
+  async load(fresh = false): Promise<void> {
     const seq = ++this.loadSeq;
     const { symbol, interval } = this.get();
     try {
       const [candles, signals] = await Promise.all([
-        this.api.get("/api/market/candles", { query: { symbol, interval, limit: 300 } }),
-        this.api.get("/api/ai/signals", { query: { symbol, limit: 50 } }).catch(() => ({ signals: [] as Analysis[] })),
+        this.api.get("/api/market/candles", { query: { symbol, interval, limit: 300 }, fresh }),
+        this.api.get("/api/ai/signals", { query: { symbol, limit: 50 }, fresh }).catch(() => ({ signals: [] as Analysis[] })),
       ]);
       if (seq !== this.loadSeq) return; // a newer selection won
       const bars = candles.candles.map(toBar);
