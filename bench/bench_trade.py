@@ -59,6 +59,7 @@ def _execute_samples(calls: int, warmup: int) -> list[float]:
     from tests.support.fake_analysis import FakeAnalysisStore
     from tests.support.klines import make_klines
     from tests.support.messages import RecordingPublisher
+    from tests.support.trading_fakes import InMemoryPlacementLedger
     from tradecore.bootstrap import bootstrap
     from tradecore.config import load_settings
     from tradecore.domain.orders import Balance, OrderType, Side
@@ -78,6 +79,7 @@ def _execute_samples(calls: int, warmup: int) -> list[float]:
         trade_outbox=DiscardingOutbox(), idempotency_guard=InMemoryIdempotencyGuard(), risk_settings=NoRiskSettings(),
         trading_switch=OpenSwitch(), signal_client=CachedSignalClient(), analysis_store=FakeAnalysisStore(),
         user_notifier=messages, channel_publisher=messages, account_cache=ForgetfulAccountCache(),
+        placement_ledger=InMemoryPlacementLedger(),
     )  # fmt: skip
     configure_logging("WARNING")  # what is measured is the flow, not log lines to stdout
     executor = container.trade_executor

@@ -92,6 +92,28 @@ class InMemoryOutbox:
         self.records.append(trade)
 
 
+class InMemoryPlacementLedger:
+    """Client order ids marked as leaving, with the first mark's time; ``down`` makes it unreachable."""
+
+    def __init__(self) -> None:
+        self.marks: dict[tuple[str, str], float] = {}
+        self.down = False
+
+    def mark_sending(self, user_id: str, client_order_id: str, at: float) -> float | None:
+        if self.down:
+            raise _down("DynamoDB", "dynamodb")
+        key = (user_id, client_order_id)
+        if key in self.marks:
+            return self.marks[key]
+        self.marks[key] = at
+        return None
+
+    def forget(self, user_id: str, client_order_id: str) -> None:
+        if self.down:
+            raise _down("DynamoDB", "dynamodb")
+        self.marks.pop((user_id, client_order_id), None)
+
+
 class InMemoryIdempotencyGuard:
     """The port's contract in memory: one run per key; the answer kept as JSON (as DynamoDB keeps it);
     another payload under a used key is refused; an exception is not stored."""

@@ -18,6 +18,7 @@ from tests.support.trading_fakes import (
     FakeSwitch,
     InMemoryIdempotencyGuard,
     InMemoryOutbox,
+    InMemoryPlacementLedger,
     InMemoryTradeStore,
     RecordingAccountCache,
 )
@@ -83,10 +84,12 @@ def trading_rig(settings: Settings, **overrides: Any) -> TradingRig:
     container = bootstrap(
         settings,
         **{
-            "clock": clock, "exchange": exchange, "connection_service": connections, "trade_store": store,
+            "clock": clock, "sleep": clock.advance, "exchange": exchange, "connection_service": connections,
+            "trade_store": store,
             "trade_outbox": outbox, "idempotency_guard": guard, "risk_settings": risk, "trading_switch": switch,
             "signal_client": signals, "analysis_store": FakeAnalysisStore(), "user_notifier": messages,
-            "channel_publisher": messages, "account_cache": cache, **overrides,
+            "channel_publisher": messages, "account_cache": cache, "placement_ledger": InMemoryPlacementLedger(),
+            **overrides,
         },
     )  # fmt: skip
     return TradingRig(container, exchange, connections, store, outbox, guard, risk, switch, signals, messages,

@@ -31,6 +31,11 @@ class CoreWiring:
         return time.time
 
     @cached_property
+    def sleep(self) -> Callable[[float], None]:
+        """Waiting on the money path (an order not yet visible): tests make it advance their clock."""
+        return time.sleep
+
+    @cached_property
     def mongo(self) -> MongoGateway:
         from tradecore.adapters.mongo.gateway import MongoGateway
 

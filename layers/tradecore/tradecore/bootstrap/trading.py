@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ChannelPublisher,
         Exchange,
         IdempotencyGuard,
+        PlacementLedger,
         RiskSettingsStore,
         SignalClient,
         TradeOutbox,
@@ -183,7 +184,16 @@ class TradingWiring(CoreWiring):
         from tradecore.services.trading.protection import ProtectionDesk
 
         protection = ProtectionDesk(self.settings.stop_limit_slippage)
-        return OrderDesk(self.trade_journal, protection, self.trade_events, self.clock)
+        return OrderDesk(
+            self.trade_journal, protection, self.trade_events,
+            placements=self.placement_ledger, clock=self.clock, sleep=self.sleep,
+        )  # fmt: skip
+
+    @cached_property
+    def placement_ledger(self) -> PlacementLedger:
+        from tradecore.adapters.aws.placement_ledger import DynamoPlacementLedger
+
+        return DynamoPlacementLedger(self.settings.service_state_table, self.settings.aws_region, clock=self.clock)
 
     @cached_property
     def trade_executor(self) -> TradeExecutor:

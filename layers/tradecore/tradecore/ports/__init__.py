@@ -27,6 +27,7 @@ from tradecore.ports.state import (
 from tradecore.ports.trading import (
     BotSettingsStore,
     IdempotencyGuard,
+    PlacementLedger,
     RiskSettingsStore,
     SignalClient,
     TradeOutbox,
@@ -54,6 +55,7 @@ __all__ = [
     "MessageSender",
     "PaperAccounts",
     "PasswordHasher",
+    "PlacementLedger",
     "RevocationState",
     "RiskSettingsStore",
     "SchemaInfo",

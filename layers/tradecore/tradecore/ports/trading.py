@@ -46,6 +46,20 @@ class TradeOutbox(Protocol):
     def put(self, trade: TradeRecord) -> None: ...
 
 
+class PlacementLedger(Protocol):
+    """Which client order ids have been sent before (the ServiceStateTable): the one record that
+    survives a process killed mid-trade while MongoDB is down or its intent is still in the outbox."""
+
+    def mark_sending(self, user_id: str, client_order_id: str, at: float) -> float | None:
+        """Note that the order is about to leave at ``at`` (epoch seconds): ``None`` the first time,
+        else when an earlier attempt marked it. ``DependencyUnavailableError`` when the table is down."""
+        ...
+
+    def forget(self, user_id: str, client_order_id: str) -> None:
+        """Drop the mark of an order that certainly did not leave (the exchange was not reached)."""
+        ...
+
+
 class IdempotencyGuard(Protocol):
     """Runs a request at most once per key (Powertools idempotency on the IdempotencyTable)."""
 

@@ -93,6 +93,29 @@ class StateTable:
             pending = response.get("UnprocessedKeys", {}).get(self._table_name, {}).get("Keys", [])
         raise DependencyUnavailableError("DynamoDB busy (service state batch get)", dependency="dynamodb")
 
+    def put_if_absent(
+        self, pk: str, sk: str, attributes: dict[str, Any], *, expires_at: int | None = None
+    ) -> dict[str, Any] | None:
+        """Write the item unless a live one exists: ``None`` when written, else the existing item's
+        attributes (an expired item counts as absent and is replaced)."""
+        item = {**_to_dynamo(attributes), "pk": pk, "sk": sk}
+        if expires_at is not None:
+            item["expires_at"] = int(expires_at)
+        now = self._clock()
+        try:
+            with translate_dynamodb_errors("service state put if absent"):
+                self._table.put_item(
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+                    ExpressionAttributeValues={":now": int(now)},
+                )
+        except ClientError as exc:
+            if not conditional_check_failed(exc):
+                raise
+            existing = self._read(pk, sk, now=now)
+            return existing if existing is not None else {}
+        return None
+
     def delete(self, pk: str, sk: str) -> None:
         with translate_dynamodb_errors("service state delete"):
             self._table.delete_item(Key={"pk": pk, "sk": sk})

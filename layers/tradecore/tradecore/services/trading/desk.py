@@ -3,10 +3,18 @@ send the order once, record what came back, protect it, tell the user.
 
 No order leaves without a record (the store, or the outbox while MongoDB is down); an uncertain
 failure ends ``unknown`` (looked up, never resent); the exchange's refusal is recorded with its reason.
+
+Every order is marked in the placement ledger (DynamoDB) just before it leaves. An attempt that finds
+its client order id marked by an earlier one (a process killed after sending, retried while MongoDB
+is down or the intent still waits in the outbox) looks the order up instead of sending it: Binance
+frees a client order id once its order is filled, so sending again would trade twice. An order may
+be invisible to queries for a moment after it was accepted, so the lookup keeps trying until
+``ORDER_VISIBILITY_SECONDS`` after the earlier mark before it concludes the order never left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -20,10 +28,15 @@ from tradecore.domain.orders import OrderRequest, SymbolRules
 from tradecore.domain.trades import TradeRecord, TradeStatus
 from tradecore.errors import DependencyUnavailableError, ExchangeRejectedError, NotFoundError, OrderStatusUnknownError
 from tradecore.observability import logger
-from tradecore.ports import Exchange
+from tradecore.ports import Exchange, PlacementLedger
 from tradecore.services.trading.events import TradeEvents
 from tradecore.services.trading.journal import RecordedIn, TradeJournal
 from tradecore.services.trading.protection import ProtectionDesk
+
+# How long after leaving an order may still be missing from queries (the simulator's fault knob
+# hides orders this way; Binance documents the delay without a figure).
+ORDER_VISIBILITY_SECONDS = 5.0
+_LOOKUP_PAUSE_SECONDS = 0.25
 
 
 @dataclass
@@ -31,7 +44,9 @@ class OrderDesk:
     journal: TradeJournal
     protection: ProtectionDesk
     events: TradeEvents
+    placements: PlacementLedger
     clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -92,7 +107,8 @@ class OrderDesk:
         leave (nothing recorded, or the pending record that a retry resolves)."""
         if not recorded_already:
             self.journal.record(trade, must=True)
-        trade = self._protect(exchange, self._place(exchange, trade, order, reference_price), rules)
+        sent = self._sent_before(exchange, trade)
+        trade = self._protect(exchange, sent or self._place(exchange, trade, order, reference_price), rules)
         recorded = self.journal.record(trade, must=False)
         self.events.trade_changed(trade, executed=True)  # after the record: a reader sees the outcome
         return trade, recorded
@@ -116,6 +132,31 @@ class OrderDesk:
         protection = self.protection.place(exchange, trade, rules)
         return trade if protection == trade.protection else trade.advanced(self.now(), protection=protection)
 
+    def _sent_before(self, exchange: Exchange, trade: TradeRecord) -> TradeRecord | None:
+        """Mark the order as leaving; when an earlier attempt marked it, the trade as the exchange
+        knows that order, or ``None`` once it would be visible and is not (it never left: send it)."""
+        try:
+            earlier = self.placements.mark_sending(trade.user_id, trade.client_order_id, self.clock())
+        except DependencyUnavailableError:
+            earlier = 0.0  # cannot tell whether it left: look it up once before sending
+        if earlier is None:
+            return None
+        logger.warning("order sent before by an earlier attempt; looking it up, not resending",
+                       extra={"client_order_id": trade.client_order_id})  # fmt: skip
+        visible_by = earlier + ORDER_VISIBILITY_SECONDS
+        for _ in range(int(ORDER_VISIBILITY_SECONDS / _LOOKUP_PAUSE_SECONDS) + 1):
+            try:
+                return trade.with_order(
+                    exchange.get_order(trade.symbol, client_order_id=trade.client_order_id), self.now()
+                )
+            except NotFoundError:
+                if self.clock() >= visible_by:
+                    break
+                self.sleep(_LOOKUP_PAUSE_SECONDS)
+        logger.info("the earlier attempt's order never reached the exchange; sending it",
+                    extra={"client_order_id": trade.client_order_id})  # fmt: skip
+        return None
+
     def _place(
         self, exchange: Exchange, trade: TradeRecord, order: OrderRequest, reference_price: object
     ) -> TradeRecord:
@@ -131,6 +172,10 @@ class OrderDesk:
                 self.now(), status=TradeStatus.REJECTED, reason=exc.reason or exc.message,
                 extra={"code": exc.code, "exchange_code": str(exc.exchange_code or "")},
             )  # fmt: skip
-        # DependencyUnavailableError: certainly not placed (the adapter says so); it propagates and
-        # the record stays pending: a retry of the same key looks the order up before sending it
+        except DependencyUnavailableError:
+            # certainly not placed (the adapter says so): the record stays pending, and the retry of
+            # the same key need not wait for an order that never left
+            with contextlib.suppress(DependencyUnavailableError):
+                self.placements.forget(trade.user_id, trade.client_order_id)
+            raise
         return trade.with_order(result, self.now())
