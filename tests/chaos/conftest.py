@@ -10,7 +10,7 @@ import pytest
 
 from tests.chaos.world import ChaosWorld
 from tests.integration.exchange_sim_fixtures import SimServer, sim_server
-from tests.support.servers import free_port
+from tests.support.servers import MongoServer, free_port
 from tests.support.trading_world import ai_service, trading_settings
 from tradecore.config import Settings
 
@@ -19,8 +19,8 @@ __all__ = ["sim_server"]
 
 @pytest.fixture
 def chaos_world(
-    mongo_settings: Settings, moto_server: str, sim_server: SimServer, monkeypatch: pytest.MonkeyPatch,
-    load_event: Callable[[str], dict[str, Any]],
+    mongo_server: MongoServer, mongo_settings: Settings, moto_server: str, sim_server: SimServer,
+    monkeypatch: pytest.MonkeyPatch, load_event: Callable[[str], dict[str, Any]],
 ) -> Iterator[ChaosWorld]:  # fmt: skip
     sim_server.set_price("BTCUSDT", "50000")  # fixed: protective orders (40,000 / 65,000) never trigger
     settings = trading_settings(
@@ -30,7 +30,7 @@ def chaos_world(
     )  # fmt: skip
     with ai_service(settings) as ai_url:
         world = ChaosWorld(
-            settings.model_copy(update={"ai_service_url": ai_url}), sim_server, load_event,
+            settings.model_copy(update={"ai_service_url": ai_url}), sim_server, mongo_server, load_event,
             dead_ai_url=f"http://127.0.0.1:{free_port()}",
         )  # fmt: skip
         world.container().migrate()

@@ -45,6 +45,7 @@ class ExchangeFaults:
 class AttemptFaults:
     kill_at: KillPoint | None = None
     mongo: MongoOutage | None = None
+    mongo_stopped: bool = False  # the real SecantusDB server stopped for the attempt (first attempts only)
     ai_down: bool = False
     exchange: ExchangeFaults = ExchangeFaults()
     drain_first: bool = False  # the outbox drain ran (MongoDB back) before this attempt
@@ -53,6 +54,7 @@ class AttemptFaults:
         parts = [
             f"kill={self.kill_at.value}" if self.kill_at else "",
             f"mongo={self.mongo.value}" if self.mongo else "",
+            "mongo_stopped" if self.mongo_stopped else "",
             "ai_down" if self.ai_down else "",
             "drained" if self.drain_first else "",
             f"exchange={self.exchange.body()}" if self.exchange.any else "",
@@ -131,6 +133,7 @@ def _attempt(rng: random.Random, number: int) -> AttemptFaults:
     return AttemptFaults(
         kill_at=kill,
         mongo=mongo,
+        mongo_stopped=first and rng.random() < 0.04,
         ai_down=rng.random() < 0.3,
         exchange=_exchange(rng) if rng.random() < (0.5 if first else 0.2) else ExchangeFaults(),
         drain_first=not first and rng.random() < 0.5,

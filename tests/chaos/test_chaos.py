@@ -1,7 +1,8 @@
 """The chaos test (issue 15): randomized fault scenarios across the trade flow — processes killed
-between steps, MongoDB down, the AI down, exchange errors, latency, lost responses and invisible
-orders — then the outbox drained and every user reconciled. It ends with no lost trade, no
-duplicate, and every recorded position equal to the exchange's balance, and prints those figures.
+between steps, MongoDB down (the store failing, or the real server stopped), the AI down, exchange
+errors, latency, lost responses and invisible orders — then the outbox drained and every user
+reconciled. It ends with no lost trade, no duplicate, and every recorded position equal to the
+exchange's balance, and prints those figures.
 
 ``make test`` runs a short version (CHAOS_SCENARIOS, default 8); ``make chaos`` runs 100.
 CHAOS_SEED replays a run: the seed is printed first, and with every failure.

@@ -35,8 +35,9 @@ def _one_trade(world: ChaosWorld, *attempts: AttemptFaults) -> list[str]:
 
 @pytest.mark.xfail(strict=True, reason=REASON)
 def test_chaos_retry_before_the_outbox_drains_places_no_second_order(chaos_world: ChaosWorld) -> None:
-    # GIVEN MongoDB down (the intent goes to the outbox) and the process killed once the order is placed
-    killed = AttemptFaults(kill_at=KillPoint.AFTER_PLACE, mongo=MongoOutage.DOWN)
+    # GIVEN the real SecantusDB stopped (the intent goes to the outbox), and the process killed once
+    # the order is placed
+    killed = AttemptFaults(kill_at=KillPoint.AFTER_PLACE, mongo_stopped=True)
     # WHEN the client retries with the same key, MongoDB back but the outbox not drained yet
     problems = _one_trade(chaos_world, killed, AttemptFaults())
     # THEN the exchange executed the order once and the position matches the balance
