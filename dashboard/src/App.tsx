@@ -42,13 +42,27 @@ export function App() {
   // logged in: one socket, the market and the account live; logged out: everything stops
   useEffect(() => {
     if (!token || !user) return;
-    services.ws.start();
-    void services.status.refresh();
-    void services.market.start();
-    void services.account.start(services.ws);
-    void services.exchange.load();
     services.ws.subscribe(["status"]);
-    return () => services.ws.stop();
+    services.ws.start();
+    // the chart's candles first (on two cores every other request slows them), the rest right after
+    let started = false;
+    const rest = () => {
+      if (started) return;
+      started = true;
+      void services.status.refresh();
+      void services.account.start(services.ws);
+      void services.exchange.load();
+    };
+    const chart = services.market.start();
+    const timer = setTimeout(rest, 1000);
+    void chart.then(() => {
+      clearTimeout(timer);
+      rest();
+    });
+    return () => {
+      clearTimeout(timer);
+      services.ws.stop();
+    };
   }, [token, user?.id]);
 
   if (!token || !user) {

@@ -50,6 +50,15 @@ export function applyPrice(bar: Bar, price: number): Bar {
   return { ...bar, close: price, high: Math.max(bar.high, price), low: Math.min(bar.low, price) };
 }
 
+/** Newest first, each analysis once: the loaded page with any that arrived over the socket meanwhile. */
+export function mergeSignals(loaded: Analysis[], live: Analysis[]): Analysis[] {
+  const ids = new Set(loaded.map((signal) => signal.analysis_id).filter(Boolean));
+  const extra = live.filter((signal) => !signal.analysis_id || !ids.has(signal.analysis_id));
+  return [...extra, ...loaded]
+    .sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp))
+    .slice(0, 100);
+}
+
 export class MarketStore extends Store<MarketState> {
   private loadSeq = 0;
 
@@ -125,24 +134,27 @@ export class MarketStore extends Store<MarketState> {
   async load(fresh = false): Promise<void> {
     const seq = ++this.loadSeq;
     const { symbol, interval } = this.get();
+    // the candles draw as soon as they arrive; the signals (markers, AI panel) follow on their own
+    const signals = this.api
+      .get("/api/ai/signals", { query: { symbol, limit: 50 }, fresh })
+      .then((page) => {
+        if (seq === this.loadSeq) this.update({ signals: mergeSignals(page.signals, this.get().signals) });
+      })
+      .catch(() => undefined);
     try {
-      const [candles, signals] = await Promise.all([
-        this.api.get("/api/market/candles", { query: { symbol, interval, limit: 300 }, fresh }),
-        this.api.get("/api/ai/signals", { query: { symbol, limit: 50 }, fresh }).catch(() => ({ signals: [] as Analysis[] })),
-      ]);
+      const candles = await this.api.get("/api/market/candles", { query: { symbol, interval, limit: 300 }, fresh });
       if (seq !== this.loadSeq) return; // a newer selection won
-      const bars = candles.candles.map(toBar);
       const last = candles.candles.at(-1);
       this.update({
-        candles: bars,
+        candles: candles.candles.map(toBar),
         live: null,
-        signals: signals.signals,
         lastPrice: this.get().lastPrice ?? last?.close ?? null,
         error: "",
       });
     } catch (failure) {
       if (seq === this.loadSeq) this.update({ error: errorText(failure) });
     }
+    await signals;
   }
 
   onPrice(symbol: string, price: string): void {

@@ -5,9 +5,12 @@ import { Store } from "./store";
 
 export const TOKEN_KEY = "tradecore.token";
 
+/** What the app needs of the caller (login's answer and /api/auth/me both have it). */
+export type SessionUser = Pick<CurrentUser, "id" | "email" | "role">;
+
 export interface SessionState {
   token: string | null;
-  user: CurrentUser | null;
+  user: SessionUser | null;
   error: string;
   busy: boolean;
 }
@@ -49,9 +52,7 @@ export class SessionStore extends Store<SessionState> {
         ? await this.api.send("post", "/api/auth/register", { body, auth: false })
         : await this.api.send("post", "/api/auth/login", { body, auth: false });
       this.storage.setItem(TOKEN_KEY, session.access_token);
-      this.update({ token: session.access_token });
-      const user = await this.api.get("/api/auth/me", { fresh: true });
-      this.update({ user, busy: false });
+      this.update({ token: session.access_token, user: session.user, busy: false });
     } catch (failure) {
       this.storage.removeItem(TOKEN_KEY);
       this.update({ token: null, user: null, busy: false, error: errorText(failure) });
