@@ -28,12 +28,6 @@ def health_monitor(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return report.as_dict()
 
 
-def _not_built_yet(job: str) -> dict[str, Any]:
-    # These jobs act on trades and accounts, which the trading work adds; until then they do nothing.
-    logger.info("job has nothing to do yet", extra={"job": job})
-    return {"job": job, "status": "skipped", "reason": "trading not deployed"}
-
-
 @metrics.log_metrics
 def account_sync(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Every connected user's account from the exchange: cached, stored as a snapshot, pushed."""

@@ -15,6 +15,7 @@ from tradecore.config import Settings
 from tradecore.domain.health import ComponentHealth, HealthStatus
 from tradecore.domain.realtime import MessageType
 from tradecore.domain.service_state import ComponentStatus
+from tradecore.http_openapi import HealthBody
 from tradecore.services.health.flags import next_status
 from tradecore.services.health.monitor import HealthMonitor
 from tradecore.services.health.service import HealthCheck
@@ -131,6 +132,10 @@ def test_core_health_shows_the_monitor_flags_and_is_degraded_by_them() -> None:
     assert body["monitor"]["ai"] == {
         "status": "down", "consecutive_failures": 3, "detail": "unreachable", "checked_at": "2025-11-24T16:00:00+00:00",
     }  # fmt: skip
+    # the published OpenAPI schema describes the section (the dashboard's types come from it)
+    documented = HealthBody.model_validate(body)
+    assert documented.monitor is not None
+    assert documented.monitor["ai"].consecutive_failures == 3
 
 
 def test_core_health_answers_from_its_own_probes_when_the_flags_cannot_be_read() -> None:

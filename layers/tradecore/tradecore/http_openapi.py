@@ -43,11 +43,23 @@ class ComponentHealthBody(BaseModel):
     detail: str | None = None
 
 
+class MonitorFlagBody(BaseModel):
+    """The scheduled health monitor's record of one component: three failed checks in a row flag it."""
+
+    status: HealthStatus
+    consecutive_failures: int
+    detail: str | None = None
+    checked_at: str | None = Field(default=None, description="ISO 8601, UTC: the monitor's last check")
+
+
 class HealthBody(BaseModel):
     service: str
     status: HealthStatus = Field(description="the worst of the components (a non-critical one down: degraded)")
     checked_at: str = Field(description="ISO 8601, UTC")
     components: dict[str, ComponentHealthBody]
+    monitor: dict[str, MonitorFlagBody] | None = Field(
+        default=None, description="the health monitor's flags, where it has checked (a flag: at least degraded)"
+    )
 
 
 def _component_schemas() -> dict[str, Any]:
