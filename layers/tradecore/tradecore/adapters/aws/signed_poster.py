@@ -129,9 +129,12 @@ class SignedConnectionPoster:
             request = AWSRequest(method="POST", url=url, data=payload)
             signer.add_auth(request)
             try:
-                async with slots, session.post(
-                    URL(url, encoded=True), data=payload, headers=dict(request.headers.items())
-                ) as response:
+                async with (
+                    slots,
+                    session.post(
+                        URL(url, encoded=True), data=payload, headers=dict(request.headers.items())
+                    ) as response,
+                ):
                     status = response.status
                     await response.read()
             except (aiohttp.ClientError, TimeoutError) as exc:
