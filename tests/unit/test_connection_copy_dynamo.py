@@ -11,6 +11,7 @@ import pytest
 from tests.support.auth import FakeClock, create_service_state_table
 from tradecore.adapters.aws.connection_copy import DynamoConnectionCopy
 from tradecore.domain.accounts import ConnectionStatus, ExchangeConnection, KeyPermissions, Network
+from tradecore.errors import OperationalError
 
 TABLE = "unit-connection-copy"
 CREATED = datetime(2026, 11, 20, 8, 30, 15, 123000, tzinfo=UTC)
@@ -75,3 +76,12 @@ def test_connection_copy_dynamo_expired_copy_reads_as_none(copy) -> None:
     clock.advance(61)
 
     assert table.get("u-1") == (False, None)
+
+
+def test_connection_copy_dynamo_missing_table_needs_a_human(aws: None) -> None:
+    table = DynamoConnectionCopy("no-such-table", "us-east-1", clock=FakeClock())
+
+    with pytest.raises(OperationalError, match="ResourceNotFoundException"):
+        table.get("u-1")
+    with pytest.raises(OperationalError):
+        table.keep(_connection(), ttl_seconds=60)

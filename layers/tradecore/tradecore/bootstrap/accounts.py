@@ -31,12 +31,22 @@ class AccountsWiring(CoreWiring):
 
     @cached_property
     def connection_store(self) -> ConnectionStore:
-        """MongoDB, read through its copy in the ServiceStateTable while MongoDB is down (trading
-        goes on: every order needs the user's key)."""
+        from tradecore.adapters.mongo.connection_store import MongoConnectionStore
+
+        return MongoConnectionStore(self.mongo)
+
+    @cached_property
+    def copied_connection_store(self) -> ConnectionStore:
+        """The connections as the connection service reads and changes them: MongoDB, read through
+        its copy in the ServiceStateTable while it is down (trading goes on: every order needs the
+        user's key). Only MongoDB gets a copy: a store put in its place (in memory) has no outage."""
         from tradecore.adapters.mongo.connection_store import MongoConnectionStore
         from tradecore.services.accounts.connection_copy import CopiedConnectionStore
 
-        return CopiedConnectionStore(MongoConnectionStore(self.mongo), self.connection_copy, clock=self.clock)
+        store = self.connection_store
+        if not isinstance(store, MongoConnectionStore):
+            return store
+        return CopiedConnectionStore(store, self.connection_copy, clock=self.clock)
 
     @cached_property
     def connection_copy(self) -> ConnectionCopy:
@@ -62,7 +72,7 @@ class AccountsWiring(CoreWiring):
         settings = self.settings
         simulator = settings.exchange_mode is ExchangeMode.SIMULATOR
         return ConnectionService(
-            self.connection_store,
+            self.copied_connection_store,
             self.secret_cipher,
             self.exchange_directory,
             self.paper_accounts if simulator else None,

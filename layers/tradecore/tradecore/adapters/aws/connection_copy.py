@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from tradecore.adapters.aws.dynamodb_errors import conditional_check_failed, translate_dynamodb_errors
 from tradecore.domain.accounts import ConnectionStatus, ExchangeConnection, KeyPermissions, Network
+from tradecore.errors import OperationalError
 
 _SK = "copy"
 _NEWER_ONLY = "attribute_not_exists(pk) OR version <= :version"
@@ -85,7 +86,8 @@ def _connection(user_id: str, item: dict[str, Any]) -> ExchangeConnection | None
 
 class DynamoConnectionCopy:
     """The ``ConnectionCopy`` port (:mod:`tradecore.services.accounts.connection_copy`) over the
-    ServiceStateTable. ``DependencyUnavailableError`` when DynamoDB cannot be reached."""
+    ServiceStateTable. ``DependencyUnavailableError`` when DynamoDB cannot be reached,
+    ``OperationalError`` when it refuses (no such table, no permission)."""
 
     def __init__(self, table_name: str, region: str, *, clock: Callable[[], float] = time.time) -> None:
         self._table = boto3.resource("dynamodb", region_name=region).Table(table_name)
@@ -93,8 +95,11 @@ class DynamoConnectionCopy:
 
     def get(self, user_id: str) -> tuple[bool, ExchangeConnection | None]:
         """(whether there is a copy, its connection: ``None`` once removed)."""
-        with translate_dynamodb_errors("connection copy get"):
-            item = self._table.get_item(Key={"pk": _pk(user_id), "sk": _SK}, ConsistentRead=True).get("Item")
+        try:
+            with translate_dynamodb_errors("connection copy get"):
+                item = self._table.get_item(Key={"pk": _pk(user_id), "sk": _SK}, ConsistentRead=True).get("Item")
+        except ClientError as exc:
+            raise _misconfigured(exc) from exc
         if item is None or int(item.get("expires_at", 0)) <= self._clock():
             return False, None
         if item.get("removed"):
@@ -122,5 +127,11 @@ class DynamoConnectionCopy:
         except ClientError as exc:
             if conditional_check_failed(exc):
                 return False
-            raise
+            raise _misconfigured(exc) from exc
         return True
+
+
+def _misconfigured(exc: ClientError) -> OperationalError:
+    """Any other refusal (no such table, no permission) needs a human, not a retry."""
+    code = exc.response.get("Error", {}).get("Code", "unknown")
+    return OperationalError(f"The connection copy cannot be used ({code})")

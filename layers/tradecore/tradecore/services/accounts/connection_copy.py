@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from tradecore.domain.accounts import ExchangeConnection
-from tradecore.errors import DependencyUnavailableError
+from tradecore.errors import DependencyUnavailableError, TradecoreError
 from tradecore.observability import logger
 from tradecore.ports.accounts import ConnectionStore
 
@@ -29,7 +29,8 @@ DAY_SECONDS = 24 * 3600
 
 
 class ConnectionCopy(Protocol):
-    """The copy (ServiceStateTable). Every method raises ``DependencyUnavailableError`` when down."""
+    """The copy (ServiceStateTable). Every method raises ``DependencyUnavailableError`` when down,
+    ``OperationalError`` when misconfigured."""
 
     def get(self, user_id: str) -> tuple[bool, ExchangeConnection | None]:
         """(whether there is a copy — never taken or expired: False —, its connection, ``None``
@@ -96,7 +97,7 @@ class CopiedConnectionStore:
     def _from_copy(self, user_id: str, store_error: DependencyUnavailableError) -> ExchangeConnection | None:
         try:
             found, connection = self._copy.get(user_id)
-        except DependencyUnavailableError as copy_error:
+        except TradecoreError as copy_error:
             logger.warning("connection copy unreadable too", extra={"reason": copy_error.message})
             raise store_error from copy_error
         if not found:
@@ -111,10 +112,11 @@ class CopiedConnectionStore:
         self._copied.pop(user_id, None)
         try:
             self._copy.forget(user_id, as_of=as_of, ttl_seconds=self._copy_seconds)
-        except DependencyUnavailableError as exc:
+        except TradecoreError as exc:
+            logger.error("connection copy not marked removed; the change is refused", extra={"reason": exc.message})
             raise DependencyUnavailableError(
                 "Exchange connections cannot be changed right now; nothing was changed, try again shortly",
-                dependency=exc.dependency,
+                dependency="dynamodb",
             ) from exc
 
     def _refresh(self, connection: ExchangeConnection, *, force: bool = False) -> None:
@@ -124,7 +126,7 @@ class CopiedConnectionStore:
             return
         try:
             self._copy.keep(connection, ttl_seconds=self._copy_seconds)
-        except DependencyUnavailableError as exc:  # the store answered: only the outage fallback waits
+        except TradecoreError as exc:  # the store answered: only the outage fallback waits
             logger.warning("connection copy not refreshed", extra={"reason": exc.message})
             return
         self._copied[connection.user_id] = (connection, now)
