@@ -7,8 +7,16 @@ describe("trimZeros", () => {
     expect(trimZeros("65000.00000000")).toBe("65000");
     expect(trimZeros("100")).toBe("100");
     expect(trimZeros("-0.50")).toBe("-0.5");
-    expect(trimZeros("0.123456789012345678")).toBe("0.123456789012345678");
+    expect(trimZeros("0.123456784")).toBe("0.12345678");
     expect(trimZeros(null)).toBe("–");
+  });
+
+  it("rounds half up to 8 places by default, exactly", () => {
+    expect(trimZeros("65036.8181818181818181818")).toBe("65036.81818182");
+    expect(trimZeros("0.999999995")).toBe("1");
+    expect(trimZeros("-0.000000004")).toBe("0");
+    expect(trimZeros("-1.5", "–", 0)).toBe("-2");
+    expect(trimZeros("12345678901234567890.123456789")).toBe("12345678901234567890.12345679");
   });
 });
 

@@ -46,7 +46,7 @@ export function Positions(props: { canTrade: boolean }) {
   const { account } = useServices();
   const { positions, busy } = useStore(account);
   return (
-    <section class="card" aria-label="Positions">
+    <section class="card wide" aria-label="Positions">
       <h2>Positions</h2>
       <table>
         <thead>
