@@ -16,7 +16,7 @@ from tradecore.errors import NotFoundError
 from tradecore.ports import Exchange
 from tradecore.services.trading.protection import protective_order_id
 
-_STILL_OPEN = "open"
+STILL_OPEN = "open"
 
 
 def protection_check(exchange: Exchange, trade: TradeRecord, now: datetime) -> tuple[TradeRecord, Repair] | None:
@@ -25,13 +25,15 @@ def protection_check(exchange: Exchange, trade: TradeRecord, now: datetime) -> t
     current = trade.protection
     if current is None or current.status is not ProtectionStatus.ACTIVE:
         return None
-    legs = _legs(exchange, trade, current)
+    legs = protection_legs(exchange, trade, current)
     if isinstance(legs, str):  # still open on the exchange
         return None
     return protection_repair(trade, legs, now)
 
 
-def _legs(exchange: Exchange, trade: TradeRecord, protection: Protection) -> Sequence[OrderResult] | str | None:
+def protection_legs(
+    exchange: Exchange, trade: TradeRecord, protection: Protection
+) -> Sequence[OrderResult] | str | None:
     """The protective orders (None when the exchange no longer knows them), or ``"open"``."""
     try:
         if protection.order_list_id is not None or protection.list_client_order_id is not None or (
@@ -47,7 +49,7 @@ def _legs(exchange: Exchange, trade: TradeRecord, protection: Protection) -> Seq
             order = exchange.get_order(trade.symbol, client_order_id=client_id)
     except NotFoundError:
         return None
-    return _STILL_OPEN if order.status.is_open else [order]
+    return STILL_OPEN if order.status.is_open else [order]
 
 
 def _list_legs(exchange: Exchange, trade: TradeRecord, protection: Protection) -> Sequence[OrderResult] | str:
@@ -57,7 +59,7 @@ def _list_legs(exchange: Exchange, trade: TradeRecord, protection: Protection) -
         list_id = protection.list_client_order_id or oco_client_ids(trade.client_order_id).list_id
         oco = exchange.get_order_list(list_client_order_id=list_id)
     if oco.is_open:
-        return _STILL_OPEN
+        return STILL_OPEN
     if oco.orders:
         return list(oco.orders)
     return [exchange.get_order(leg.symbol or trade.symbol, order_id=leg.order_id) for leg in oco.legs]

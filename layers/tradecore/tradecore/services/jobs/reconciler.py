@@ -5,8 +5,9 @@ One run compares every recorded trade in scope (see :mod:`.reconcile_reads`) wit
 exchange, by exchange order id or client order id, and repairs in place: status, filled quantity,
 average price and fees as the exchange says; an intent the exchange never received (past the grace
 period) rejected; protection no longer on the exchange marked done or canceled. Orders of the
-window the database lacks are recorded (source ``reconciled``). Positions (built from the records)
-are compared with the base-asset balances and reported. Every repair goes through the store's
+window the database lacks are recorded (source ``reconciled``); a stop-loss / take-profit leg that
+executed is recorded as the stream records it (:mod:`tradecore.domain.protective_legs`). Positions
+(built from the records) are compared with the base-asset balances and reported. Every repair goes through the store's
 versioned save: a concurrent newer copy is re-read and compared again, never overwritten by an older.
 """
 
@@ -22,6 +23,7 @@ from functools import partial
 from tradecore.domain.accounts import TradingMode
 from tradecore.domain.orders import OrderResult
 from tradecore.domain.positions import build_position, fills_of
+from tradecore.domain.protective_legs import missing_leg, settled_repair
 from tradecore.domain.realtime import MessageType
 from tradecore.domain.reconciliation import (
     PositionGap,
@@ -31,18 +33,20 @@ from tradecore.domain.reconciliation import (
     never_placed_repair,
     order_repair,
     position_gap,
+    protection_repair,
     report_id,
     settled_by_fills,
 )
-from tradecore.domain.trades import CLIENT_ORDER_ID_PREFIX, TradeRecord, TradeStatus
+from tradecore.domain.trades import CLIENT_ORDER_ID_PREFIX, ProtectionStatus, TradeRecord, TradeStatus
 from tradecore.errors import NotFoundError, TradecoreError
 from tradecore.observability import logger
 from tradecore.ports import Exchange, TradeStore, UserNotifier
 from tradecore.ports.jobs import ReconciliationReportStore
 from tradecore.services.accounts.account_view import AccountExchanges
 from tradecore.services.jobs.reconcile_metrics import record_report
-from tradecore.services.jobs.reconcile_protection import protection_check
+from tradecore.services.jobs.reconcile_protection import protection_legs
 from tradecore.services.jobs.reconcile_reads import ExchangeSide, read_exchange, recorded_in_scope
+from tradecore.services.realtime.protective_legs import find_parent
 from tradecore.services.realtime.user_events import PROTECTIVE_PREFIXES, external_client_order_id, split_symbol
 
 SAVE_ATTEMPTS = 3  # a record changed by someone else between our read and our save is compared again
@@ -110,11 +114,9 @@ class Reconciler:
             run.errors.append(f"{name}: {exc.message}")
 
     def _check(self, run: _Run, trade: TradeRecord) -> None:
-        if trade.client_order_id.startswith(PROTECTIVE_PREFIXES):
-            return
         if trade.exchange_order_id is not None and settled_by_fills(trade, run.side.fills.get(trade.exchange_order_id)):
             run.known.add(trade.exchange_order_id)
-            self._apply(run, trade, lambda t: protection_check(run.exchange, t, run.now))
+            self._protection(run, trade)
             return
         order = self._order(run.exchange, trade)
         if order is None:
@@ -125,7 +127,7 @@ class Reconciler:
         run.known.add(order.order_id)
         fills = run.side.fills.get(order.order_id)
         trade = self._apply(run, trade, lambda t: order_repair(t, order, fills, run.now))
-        self._apply(run, trade, lambda t: protection_check(run.exchange, t, run.now))
+        self._protection(run, trade)
 
     def _order(self, exchange: Exchange, trade: TradeRecord) -> OrderResult | None:
         try:
@@ -141,7 +143,8 @@ class Reconciler:
         per-user id of an outside order) is compared, or a record is made for it."""
         order = run.side.open_orders.get(order_id) or run.exchange.get_order(symbol, order_id=order_id)
         if order.client_order_id.startswith(PROTECTIVE_PREFIXES):
-            return  # a stop-loss / take-profit leg: it belongs to its trade's protection
+            self._adopt_leg(run, order)
+            return
         extra: dict[str, str] = {}
         stored_id = order.client_order_id
         if not stored_id.startswith(CLIENT_ORDER_ID_PREFIX):
@@ -163,6 +166,58 @@ class Reconciler:
                 run.repairs.append(replace(repair, applied=False))
                 return
         self._check(run, existing)
+
+    # ---------------------------------------------------------------- protection and its legs
+    def _protection(self, run: _Run, trade: TradeRecord) -> None:
+        """An active protection that ended on the exchange: each executed leg recorded as a trade
+        and the protection settled by it, or marked gone when no leg executed."""
+        current = trade.protection
+        if current is None or current.status is not ProtectionStatus.ACTIVE:
+            return
+        legs = protection_legs(run.exchange, trade, current)
+        if isinstance(legs, str):  # still open on the exchange
+            return
+        recorded = [self._leg(run, trade, leg) for leg in legs or () if leg.executed_qty > 0]
+        executed = next((leg for leg in recorded if leg is not None), None)
+        if executed is not None:
+            self._apply(run, trade, lambda t: settled_repair(t, executed, run.now))
+        elif not recorded:
+            self._apply(run, trade, lambda t: protection_repair(t, legs, run.now))
+
+    def _adopt_leg(self, run: _Run, order: OrderResult) -> None:
+        """A leg no record in scope names: compared when recorded, recorded when it executed (an
+        unexecuted one is its parent's protection), and its parent settled by it."""
+        run.known.add(order.order_id)
+        existing = self.trades.by_client_order_id(run.user_id, order.client_order_id)
+        if existing is None and order.executed_qty <= 0:
+            return
+        parent = find_parent(self.trades, run.user_id, order.symbol, order.client_order_id, order.order_list_id)
+        if existing is not None:
+            self._check(run, existing)
+            leg = self.trades.by_client_order_id(run.user_id, order.client_order_id)
+        elif parent is None:
+            run.errors.append(f"{order.client_order_id}: a protective leg executed, of no recorded trade")
+            return
+        else:
+            leg = self._leg(run, parent, order)
+        if leg is not None and parent is not None:
+            self._apply(run, parent, lambda t: settled_repair(t, leg, run.now))
+
+    def _leg(self, run: _Run, parent: TradeRecord, order: OrderResult) -> TradeRecord | None:
+        """The executed leg's record, made or compared the exchange's way; None when it could not be saved."""
+        run.known.add(order.order_id)
+        fills = run.side.fills.get(order.order_id)
+        existing = self.trades.by_client_order_id(run.user_id, order.client_order_id)
+        if existing is None:
+            created, repair = missing_leg(parent, order, fills, run.now)
+            if self.trades.save(created):
+                run.repairs.append(repair)
+                return created
+            existing = self.trades.by_client_order_id(run.user_id, order.client_order_id)  # recorded meanwhile
+            if existing is None:
+                run.repairs.append(replace(repair, applied=False))
+                return None
+        return self._apply(run, existing, lambda t: order_repair(t, order, fills, run.now))
 
     def _apply(self, run: _Run, trade: TradeRecord, rule: Callable[[TradeRecord], Outcome]) -> TradeRecord:
         """Save what ``rule`` makes of the record, re-reading and re-applying it when a newer copy

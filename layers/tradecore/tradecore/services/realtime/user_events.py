@@ -5,7 +5,8 @@ record does (more executed, or a later status): events may arrive late, twice or
 the record only ever moves forward. An order the platform did not place (the exchange's own site,
 another tool) is recorded as a trade of source ``external`` so it appears in the user's trades; its
 stored client id is namespaced per user, since ids chosen elsewhere may repeat across users.
-Protective legs (``sl-``/``tp-``/``oco-``) belong to their trade's protection, not to new trades.
+A protective leg (``sl-``/``tp-``/``oco-``) is recorded once it executes, as a trade of its own linked
+to the trade it protected, whose protection becomes done (:mod:`.protective_legs`).
 Records go through the journal (the store, the outbox while it is down); messages through
 :class:`TradeEvents` to that user only. Nothing here raises: one bad event must not stop the stream.
 """
@@ -25,6 +26,7 @@ from tradecore.domain.trades import CLIENT_ORDER_ID_PREFIX, TradeRecord, TradeSt
 from tradecore.domain.user_events import AccountEvent, OrderEvent, UserEvent
 from tradecore.errors import DependencyUnavailableError, TradecoreError
 from tradecore.observability import logger
+from tradecore.services.realtime.protective_legs import LegEvents
 from tradecore.services.trading.events import TradeEvents
 from tradecore.services.trading.journal import TradeJournal
 
@@ -109,10 +111,11 @@ class UserEventHandler:
         self.events.notifier.notify(event.user_id, MessageType.ACCOUNT_UPDATE, data)
 
     def _order_changed(self, event: OrderEvent) -> None:
-        if event.client_order_id.startswith(PROTECTIVE_PREFIXES):
-            return
         now = datetime.fromtimestamp(self.clock(), UTC)
         try:
+            if event.client_order_id.startswith(PROTECTIVE_PREFIXES):
+                LegEvents(self.journal, self.events, advance).apply(event, now)
+                return
             trade = self._recorded(event)
         except DependencyUnavailableError:
             logger.warning("trade store unreadable; order event left to reconciliation",
