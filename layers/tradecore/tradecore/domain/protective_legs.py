@@ -40,7 +40,6 @@ class LegRole(StrEnum):
         return LegRole.TAKE_PROFIT if self is LegRole.STOP_LOSS else LegRole.STOP_LOSS
 
 
-LEG_SOURCES = tuple(role.value for role in LegRole)
 _STOP_TYPES = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
 
 
@@ -58,10 +57,6 @@ def leg_trade_id(user_id: str, client_order_id: str) -> str:
     """The record id of a leg: 32 hex digits of SHA-256 over the user and the leg's client id, the
     same whichever path records it first."""
     return hashlib.sha256(f"{user_id}\x00{client_order_id}".encode()).hexdigest()[:32]
-
-
-def is_leg_record(trade: TradeRecord) -> bool:
-    return trade.source in LEG_SOURCES and PARENT_TRADE_ID in trade.extra
 
 
 def leg_record(
