@@ -102,6 +102,10 @@ class ExecuteResponse(BaseModel):
     signal: SignalBody | None
     mode: Literal["paper", "testnet", "live"]
     degraded: bool = Field(description="A fallback answered (AI signal, or the record went to the outbox)")
+    degraded_by: list[str] = Field(
+        default_factory=list,
+        description='What fell back and what it meant, "<dependency>: <words for the trader>" (e.g. "mongodb: ...")',
+    )
 
 
 class TradePageBody(BaseModel):
@@ -145,6 +149,7 @@ def execute_body(outcome: ExecutionOutcome) -> dict[str, Any]:
         "signal": signal,
         "mode": outcome.mode.value,
         "degraded": outcome.degraded,
+        "degraded_by": list(outcome.degraded_by),
     }
 
 

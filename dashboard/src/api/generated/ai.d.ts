@@ -147,6 +147,14 @@ export interface components {
             components: {
                 [key: string]: components["schemas"]["ComponentHealthBody"];
             };
+            /**
+             * Monitor
+             * @description the health monitor's flags, where it has checked (a flag: at least degraded)
+             * @default null
+             */
+            monitor: {
+                [key: string]: components["schemas"]["MonitorFlagBody"];
+            } | null;
             /** Service */
             service: string;
             /** @description the worst of the components (a non-critical one down: degraded) */
@@ -157,6 +165,26 @@ export interface components {
          * @enum {string}
          */
         HealthStatus: "ok" | "degraded" | "down";
+        /**
+         * MonitorFlagBody
+         * @description The scheduled health monitor's record of one component: three failed checks in a row flag it.
+         */
+        MonitorFlagBody: {
+            /**
+             * Checked At
+             * @description ISO 8601, UTC: the monitor's last check
+             * @default null
+             */
+            checked_at: string | null;
+            /** Consecutive Failures */
+            consecutive_failures: number;
+            /**
+             * Detail
+             * @default null
+             */
+            detail: string | null;
+            status: components["schemas"]["HealthStatus"];
+        };
     };
     responses: never;
     parameters: never;
