@@ -43,6 +43,11 @@ class ComponentHealthBody(BaseModel):
     detail: str | None = None
 
 
+def _absent_when_unset(schema: dict[str, Any]) -> None:
+    # no "default" in the document: generated clients (openapi-typescript) read a default as "always sent"
+    schema.pop("default", None)
+
+
 class MonitorFlagBody(BaseModel):
     """The scheduled health monitor's record of one component: three failed checks in a row flag it."""
 
@@ -58,7 +63,9 @@ class HealthBody(BaseModel):
     checked_at: str = Field(description="ISO 8601, UTC")
     components: dict[str, ComponentHealthBody]
     monitor: dict[str, MonitorFlagBody] | None = Field(
-        default=None, description="the health monitor's flags, where it has checked (a flag: at least degraded)"
+        default=None,
+        description="the health monitor's flags, where it has checked (a flag: at least degraded); absent otherwise",
+        json_schema_extra=_absent_when_unset,
     )
 
 

@@ -149,10 +149,9 @@ export interface components {
             };
             /**
              * Monitor
-             * @description the health monitor's flags, where it has checked (a flag: at least degraded)
-             * @default null
+             * @description the health monitor's flags, where it has checked (a flag: at least degraded); absent otherwise
              */
-            monitor: {
+            monitor?: {
                 [key: string]: components["schemas"]["MonitorFlagBody"];
             } | null;
             /** Service */
