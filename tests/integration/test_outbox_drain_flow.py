@@ -4,9 +4,9 @@ with the template's own mapping and invokes the jobs function's real handler wit
 own. While MongoDB (SecantusDB) is stopped nothing is saved (the items fail and come back); once it
 returns every record is saved, the newest version of each, exactly once.
 
-The trades' own outage is the store's alone (as in test_trade_flow.py): with the whole server
-stopped, the trade flow refuses before sending (it reads the user's exchange connection from
-MongoDB), so no record would reach the outbox."""
+Here the trades' own outage is the store's alone (as in test_trade_flow.py), which keeps each
+trade quick; test_trade_mongodb_stopped.py trades with the whole server stopped (the user's
+exchange connection then comes from its copy in the ServiceStateTable)."""
 
 from __future__ import annotations
 
