@@ -12,8 +12,8 @@ from tradecore.bootstrap.core import CoreWiring
 if TYPE_CHECKING:
     from tradecore.adapters.aws.account_cache import DynamoAccountCache
     from tradecore.ports import AccountCache, ConnectionStore, Exchange, ExchangeDirectory, PaperAccounts, SecretCipher
+    from tradecore.ports.accounts import ConnectionCopy
     from tradecore.services.accounts.account_view import AccountExchanges, AccountService, RefreshWindow
-    from tradecore.services.accounts.connection_copy import ConnectionCopy
     from tradecore.services.accounts.connections import ConnectionService
 
 

@@ -3,6 +3,7 @@ account, paper accounts, and the shared account cache."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -62,3 +63,21 @@ class AccountCache(Protocol):
     def get(self, user_id: str) -> AccountSnapshot | None: ...
     def put(self, user_id: str, snapshot: AccountSnapshot, *, ttl_seconds: int) -> None: ...
     def invalidate(self, user_id: str) -> None: ...
+
+
+class ConnectionCopy(Protocol):
+    """The copy (ServiceStateTable). Every method raises ``DependencyUnavailableError`` when down,
+    ``OperationalError`` when misconfigured."""
+
+    def get(self, user_id: str) -> tuple[bool, ExchangeConnection | None]:
+        """(whether there is a copy — never taken or expired: False —, its connection, ``None``
+        once the connection was removed)."""
+        ...
+
+    def keep(self, connection: ExchangeConnection, *, ttl_seconds: int) -> bool:
+        """Write it unless the copy holds something newer; False when refused."""
+        ...
+
+    def forget(self, user_id: str, *, as_of: datetime, ttl_seconds: int) -> bool:
+        """Mark the connection removed as of ``as_of``."""
+        ...

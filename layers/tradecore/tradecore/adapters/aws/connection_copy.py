@@ -85,7 +85,7 @@ def _connection(user_id: str, item: dict[str, Any]) -> ExchangeConnection | None
 
 
 class DynamoConnectionCopy:
-    """The ``ConnectionCopy`` port (:mod:`tradecore.services.accounts.connection_copy`) over the
+    """The ``ConnectionCopy`` port (:mod:`tradecore.ports.accounts`) over the
     ServiceStateTable. ``DependencyUnavailableError`` when DynamoDB cannot be reached,
     ``OperationalError`` when it refuses (no such table, no permission)."""
 

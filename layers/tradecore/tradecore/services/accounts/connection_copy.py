@@ -18,32 +18,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
 
 from tradecore.domain.accounts import ExchangeConnection
 from tradecore.errors import DependencyUnavailableError, TradecoreError
 from tradecore.observability import logger
-from tradecore.ports.accounts import ConnectionStore
+from tradecore.ports.accounts import ConnectionCopy, ConnectionStore
 
 DAY_SECONDS = 24 * 3600
-
-
-class ConnectionCopy(Protocol):
-    """The copy (ServiceStateTable). Every method raises ``DependencyUnavailableError`` when down,
-    ``OperationalError`` when misconfigured."""
-
-    def get(self, user_id: str) -> tuple[bool, ExchangeConnection | None]:
-        """(whether there is a copy — never taken or expired: False —, its connection, ``None``
-        once the connection was removed)."""
-        ...
-
-    def keep(self, connection: ExchangeConnection, *, ttl_seconds: int) -> bool:
-        """Write it unless the copy holds something newer; False when refused."""
-        ...
-
-    def forget(self, user_id: str, *, as_of: datetime, ttl_seconds: int) -> bool:
-        """Mark the connection removed as of ``as_of``."""
-        ...
 
 
 class CopiedConnectionStore:
