@@ -8,7 +8,7 @@ its own faults. Later attempts draw fewer, and the last ones none, so every scen
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from tests.chaos.faults import KillPoint, MongoOutage
@@ -75,34 +75,16 @@ class Scenario:
     trades: tuple[TradePlan, ...] = field(default_factory=tuple)
 
 
-def draw_scenarios(seed: int, count: int, *, known_bugs: bool = False) -> list[Scenario]:
-    """``count`` scenarios from ``seed`` (the same seed, the same scenarios). Without ``known_bugs``
-    no retry after a kill reads a store that lacks the intent (see :func:`_spare_known_bug`)."""
+def draw_scenarios(seed: int, count: int) -> list[Scenario]:
+    """``count`` scenarios from ``seed`` (the same seed, the same scenarios)."""
     rng = random.Random(seed)
-    return [Scenario(n, tuple(_trade(rng, i, known_bugs) for i in range(rng.randint(1, 3)))) for n in range(count)]
+    return [Scenario(n, tuple(_trade(rng, i) for i in range(rng.randint(1, 3)))) for n in range(count)]
 
 
-def _trade(rng: random.Random, index: int, known_bugs: bool) -> TradePlan:
+def _trade(rng: random.Random, index: int) -> TradePlan:
     attempts = tuple(_attempt(rng, n) for n in range(MAX_ATTEMPTS))
     body = _body(rng, index)
-    retry_after_success = rng.random() < 0.25
-    return TradePlan(body, attempts if known_bugs else _spare_known_bug(attempts), retry_after_success)
-
-
-def _spare_known_bug(attempts: tuple[AttemptFaults, ...]) -> tuple[AttemptFaults, ...]:
-    """KNOWN BUG (test_chaos_known_bugs.py, strict xfail): a retry that cannot read the intent from
-    MongoDB (the store down, or the intent still in the outbox) sends the order again, and a MARKET
-    order the killed attempt placed executes twice. Until it is fixed: after a kill, the outbox is
-    drained before the next attempt and MongoDB stays up for the rest of the trade's attempts.
-    CHAOS_KNOWN_BUGS=1 draws them as they come."""
-    spared: list[AttemptFaults] = []
-    for number, faults in enumerate(attempts):
-        after_kill = any(earlier.kill_at is not None for earlier in attempts[:number])
-        just_after = number > 0 and attempts[number - 1].kill_at is not None
-        if after_kill:
-            faults = replace(faults, mongo=None, drain_first=faults.drain_first or just_after)
-        spared.append(faults)
-    return tuple(spared)
+    return TradePlan(body, attempts, retry_after_success=rng.random() < 0.25)
 
 
 def _body(rng: random.Random, index: int) -> dict[str, Any]:

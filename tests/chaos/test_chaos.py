@@ -19,7 +19,6 @@ from tests.chaos.scenarios import draw_scenarios
 from tests.chaos.world import ChaosWorld
 
 SCENARIOS = int(os.environ.get("CHAOS_SCENARIOS") or 8)
-KNOWN_BUGS = os.environ.get("CHAOS_KNOWN_BUGS") == "1"  # see scenarios._spare_known_bug
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
@@ -30,11 +29,11 @@ def test_chaos_random_faults_lose_and_duplicate_no_trade_and_positions_match_the
 ) -> None:
     seed = int(os.environ.get("CHAOS_SEED") or random.SystemRandom().randrange(2**32))
     with capsys.disabled():
-        print(f"\nchaos: {SCENARIOS} scenarios, CHAOS_SEED={seed}, CHAOS_KNOWN_BUGS={int(KNOWN_BUGS)}")
+        print(f"\nchaos: {SCENARIOS} scenarios, CHAOS_SEED={seed}")
     users: list[str] = []
     story: list[str] = []
     # GIVEN a new trader per scenario, WHEN each sends its trades through the faults, retrying with its keys
-    for scenario in draw_scenarios(seed, SCENARIOS, known_bugs=KNOWN_BUGS):
+    for scenario in draw_scenarios(seed, SCENARIOS):
         user_id, token = chaos_world.new_trader()
         users.append(user_id)
         for plan in scenario.trades:
