@@ -185,4 +185,8 @@ def test_ai_outage_shows_a_banner_saying_what_is_down_and_what_works(
     finally:
         fault.unlink()
         invoke_function(devstack, "HealthMonitorFunction", "jobs_health_monitor.json", env)  # one success clears
+    # the AI back: a fresh page (GET /api/health is cached a few seconds server-side) has no banner
+    _wait_until_ai_is_ok(devstack)
+    page.reload()
+    expect(page.get_by_label("Connection")).to_have_text("Connected")
     expect(page.get_by_role("alert")).to_have_count(0)
