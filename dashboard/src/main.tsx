@@ -18,4 +18,7 @@ render(
   </ServicesContext.Provider>,
   document.getElementById("app") as HTMLElement,
 );
+// a reload with this tab's token: the chart's candles are asked for while /api/auth/me says who it
+// is (the chart's own first read then finds them in the client's cache, or still on their way)
+if (services.session.token) void services.market.load();
 void services.session.restore();

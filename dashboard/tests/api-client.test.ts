@@ -49,6 +49,25 @@ describe("ApiClient", () => {
     expect(calls.filter((c) => c.method === "GET")).toHaveLength(2);
   });
 
+  it("asks once for a GET already under way: the second read waits for the first", async () => {
+    const { api, calls } = client(() => [200, { candles: [] }]);
+    const [first, second] = await Promise.all([
+      api.get("/api/market/candles", { query: { symbol: "BTCUSDT" } }),
+      api.get("/api/market/candles", { query: { symbol: "BTCUSDT" } }),
+    ]);
+    expect(calls).toHaveLength(1);
+    expect(second).toEqual(first);
+  });
+
+  it("does not keep an answer read before a write that happened meanwhile", async () => {
+    const { api, calls } = client(() => [200, { positions: [] }]);
+    const reading = api.get("/api/positions");
+    api.clearCache(); // a write (or a WebSocket change notice) while the read was on its way
+    await reading;
+    await api.get("/api/positions");
+    expect(calls.filter((c) => c.method === "GET")).toHaveLength(2);
+  });
+
   it("sends the bearer token, a request id and a JSON body", async () => {
     const { api, calls } = client(() => [200, {}]);
     await api.send("put", "/api/admin/trading", { body: { halted: true, reason: "r" } });

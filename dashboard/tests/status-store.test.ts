@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ApiClient } from "../src/api/client";
 import type { Health } from "../src/api/types";
-import { connectionLabel, degradedMessages, StatusStore } from "../src/stores/status";
+import { connectionLabel, degradedMessages, HEALTH_REREAD_MS, StatusStore } from "../src/stores/status";
 import { fakeWs, lastSocket, scriptedFetch } from "./fakes";
 
 function health(ai: "ok" | "degraded" | "down"): Health {
@@ -24,20 +24,40 @@ describe("status", () => {
     expect(connectionLabel("stopped")).toBe("Offline");
   });
 
-  it("re-reads health past the cache when service_status arrives, and follows the socket", async () => {
-    const answers = [health("ok"), health("down")];
-    const fake = scriptedFetch(() => [200, answers.shift() ?? health("down")]);
-    const api = new ApiClient({ baseUrl: "", token: () => "tok", fetch: fake.fetch });
+  it("applies service_status at once, then re-reads health once the server's cached report moved on", async () => {
+    vi.useFakeTimers();
+    try {
+      const answers = [health("ok"), health("down")];
+      const fake = scriptedFetch(() => [200, answers.shift() ?? health("down")]);
+      const api = new ApiClient({ baseUrl: "", token: () => "tok", fetch: fake.fetch });
+      const ws = fakeWs();
+      const store = new StatusStore(api, ws);
+      await store.refresh();
+      ws.start();
+      lastSocket().accept();
+      expect(store.get().connection).toBe("open");
+
+      lastSocket().receive("service_status", { overall: "degraded", changes: [{ component: "ai", status: "down", was: "ok" }] });
+
+      expect(store.get().health?.components.ai?.status).toBe("down"); // the banner shows it now
+      expect(fake.calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(HEALTH_REREAD_MS);
+      expect(fake.calls).toHaveLength(2);
+      expect(store.get().health?.components.ai?.status).toBe("down");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("clears the banner on the recovery broadcast even while the server's cached report still says down", () => {
     const ws = fakeWs();
-    const store = new StatusStore(api, ws);
-    await store.refresh();
+    const store = new StatusStore(new ApiClient({ baseUrl: "", token: () => "tok", fetch: scriptedFetch(() => [200, health("down")]).fetch }), ws);
+    store.update({ health: health("down") });
     ws.start();
     lastSocket().accept();
-    expect(store.get().connection).toBe("open");
-    lastSocket().receive("service_status", { overall: "degraded", changes: [{ component: "ai", status: "down", was: "ok" }] });
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(fake.calls).toHaveLength(2);
-    expect(store.get().health?.components.ai?.status).toBe("down");
+    lastSocket().receive("service_status", { overall: "ok", changes: [{ component: "ai", status: "ok", was: "down" }] });
+    expect(degradedMessages(store.get().health)).toEqual([]);
+    expect(store.get().health?.status).toBe("ok");
   });
 
   it("keeps the report a 503 carries", async () => {

@@ -72,6 +72,9 @@ function withQuery(path: string, query?: Query): string {
 
 export class ApiClient {
   private readonly cache = new Map<string, { at: number; value: unknown }>();
+  // GETs under way: a second read of the same URL waits for the first instead of asking again
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private generation = 0; // moves on every clearCache: an answer read before a write is not cached
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
   private readonly newId: () => string;
@@ -102,6 +105,8 @@ export class ApiClient {
   /** Forget every cached answer (after a write, a logout, or a WebSocket change notice). */
   clearCache(): void {
     this.cache.clear();
+    this.inflight.clear();
+    this.generation += 1;
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
@@ -111,7 +116,25 @@ export class ApiClient {
     if (method === "GET" && !options.fresh) {
       const hit = this.cache.get(key);
       if (hit && this.now() - hit.at < CACHE_MS) return hit.value;
+      const pending = this.inflight.get(key);
+      if (pending) return pending;
+      const reading = this.fetchOnce(method, url, key, token, options).finally(() => {
+        if (this.inflight.get(key) === reading) this.inflight.delete(key);
+      });
+      this.inflight.set(key, reading);
+      return reading;
     }
+    return this.fetchOnce(method, url, key, token, options);
+  }
+
+  private async fetchOnce(
+    method: string,
+    url: string,
+    key: string,
+    token: string | null,
+    options: RequestOptions,
+  ): Promise<unknown> {
+    const generation = this.generation;
     const traceId = this.newId();
     const headers: Record<string, string> = { "X-Request-ID": traceId, ...options.headers };
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
@@ -139,8 +162,11 @@ export class ApiClient {
         data,
       );
     }
-    if (method === "GET") this.cache.set(key, { at: this.now(), value: data });
-    else if (!options.keepCache) this.cache.clear();
+    if (method !== "GET") {
+      if (!options.keepCache) this.clearCache();
+    } else if (generation === this.generation) {
+      this.cache.set(key, { at: this.now(), value: data });
+    }
     return data;
   }
 }

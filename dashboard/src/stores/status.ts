@@ -3,7 +3,7 @@
 import { type ApiClient, ApiError } from "../api/client";
 import type { Health } from "../api/types";
 import type { ConnectionState, WsClient } from "../ws/client";
-import { MessageType } from "../ws/messages";
+import { MessageType, type ServiceStatus } from "../ws/messages";
 import { Store } from "./store";
 
 export interface StatusState {
@@ -39,14 +39,34 @@ export function connectionLabel(state: ConnectionState): "Connected" | "Reconnec
   return "Offline";
 }
 
+/** GET /api/health answers from a report a few seconds old (HEALTH_CACHE_SECONDS): read it again
+ * only after that, or the read could bring back what the broadcast just cleared. */
+export const HEALTH_REREAD_MS = 6000;
+
+/** ``health`` with a ``service_status`` broadcast's changes applied (the monitor's verdict). */
+export function withChanges(health: Health | null, message: ServiceStatus): Health | null {
+  if (!health) return health;
+  const components = { ...health.components };
+  for (const change of message.changes) {
+    components[change.component] = { ...components[change.component], status: change.status, detail: null };
+  }
+  return { ...health, status: message.overall, components };
+}
+
 export class StatusStore extends Store<StatusState & { reachable: boolean }> {
+  private reread: ReturnType<typeof setTimeout> | null = null;
+
   constructor(
     private readonly api: ApiClient,
     ws: WsClient,
   ) {
     super({ health: null, connection: ws.state, reachable: true });
     ws.onState((connection) => this.update({ connection }));
-    ws.on(MessageType.SERVICE_STATUS, () => void this.refresh(true));
+    ws.on(MessageType.SERVICE_STATUS, (message) => {
+      this.update({ health: withChanges(this.get().health, message) });
+      if (this.reread) clearTimeout(this.reread);
+      this.reread = setTimeout(() => void this.refresh(true), HEALTH_REREAD_MS);
+    });
   }
 
   async refresh(fresh = false): Promise<void> {
