@@ -3,7 +3,10 @@
 Every line a component prints goes to ``.data/logs/<component>.log`` exactly as printed (the
 functions' full JSON) and to the console as one readable line (:mod:`devstack.local.console`).
 :meth:`ChildProcess.stop` signals the whole process group (SIGTERM, then SIGKILL after a grace
-period), so nothing a child started is left running.
+period), so nothing a child started is left running. On Linux a child is also sent SIGTERM by the
+kernel when the local stack itself dies without stopping it (``kill -9``, a crash): each child runs
+in a session of its own, so nothing else would reach it, and a stale simulator or database would
+hold its port for the next ``make dev``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,30 @@ from typing import IO, TextIO
 from devstack.local.console import event_line, render
 
 GRACE_SECONDS = 5.0
+_PR_SET_PDEATHSIG = 1  # prctl(2)
+_LIBC = None
+if sys.platform.startswith("linux"):
+    import ctypes
+    import ctypes.util
+
+    _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking the kernel for SIGTERM when the starting thread's process ends.
+
+    Children are started from the stack's event-loop thread (its main thread), which lives as long
+    as the process. The C call needs no Python lock, so it is safe between fork and exec."""
+    libc = _LIBC
+    if libc is None:
+        return None
+
+    def arrange() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the stack died before the request took effect
+            os._exit(1)
+
+    return arrange
 
 
 class ComponentLogHandler(logging.Handler):
@@ -176,6 +203,7 @@ class ChildProcess:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()),
         )
         threading.Thread(target=self._pump, name=f"log-{self.name}", daemon=True).start()
         return self.process
