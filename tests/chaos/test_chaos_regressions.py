@@ -1,8 +1,9 @@
-"""Duplicates the chaos test found (CHAOS_SEED=3, CHAOS_SCENARIOS=10: trader-6's third trade), each
-replayed as one fixed scenario: a retry that could not read its pending intent from MongoDB (the
-store down, or the intent still in the outbox) sent a MARKET order the killed attempt had placed
-again, and Binance executes a filled order's client id twice. Fixed by the placement ledger
-(services/trading/desk.py, 90b91a9); these keep it fixed.
+"""Duplicates the chaos test found (the scenario draw of ff578cc, CHAOS_SEED=3: trader-6's third
+trade; the draw has changed since, so that seed replays other scenarios now), each as one fixed
+scenario: a retry that could not read its pending intent from MongoDB (the store down, or the
+intent still in the outbox) sent a MARKET order the killed attempt had placed again, and Binance
+executes a filled order's client id twice. Fixed by the placement ledger (services/trading/desk.py,
+90b91a9); these keep it fixed.
 """
 
 from __future__ import annotations
