@@ -61,7 +61,7 @@ def test_whole_stack_serves_every_route_and_stops_cleanly(mongo_server: MongoSer
         core_port = ports["CORE_API_PORT"]
         assert f'"apiUrl": "http://localhost:{core_port}"' in config.text
         assert f'"wsUrl": "ws://localhost:{core_port}/ws"' in config.text
-        assert 'src="config.js"' in requests.get(f"{dashboard}/", timeout=10).text
+        assert 'src="/config.js"' in requests.get(f"{dashboard}/", timeout=10).text
         logs = devstack.data_dir / "logs"
         assert (logs / "gateway.log").exists()
         # AND the console shows one readable line per event, moto's banner and request lines gone,

@@ -22,6 +22,7 @@ import websockets
 
 from tests.support.devstack import DevstackProcess, running_devstack_process
 from tests.support.servers import MongoServer
+from tradecore.services.realtime.user_events import external_client_order_id
 
 DEMO_LOGIN = {"email": "demo@tradecore.local", "password": "demo-password-123"}
 OTHER = {"email": "other-trader@example.com", "password": "another long passphrase"}
@@ -30,12 +31,19 @@ pytestmark = pytest.mark.timeout(300)  # the whole stack starts in the module's 
 
 
 @pytest.fixture(scope="module")
-def devstack(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevstackProcess]:
+def devstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevstackProcess]:
     data = Path(tmp_path_factory.mktemp("realtime-stack")) / "data"
+    # a database of its own: the demo user's connection this test replaces is encrypted under this
+    # stack's KMS key, which no later stack of the session has
+    mongo = MongoServer()
+    mongo.start()
     # the stream task re-reads the connected accounts every second instead of every 30 s
-    env = {"MONGODB_URI": mongo_server.uri, "STREAM_ACCOUNTS_REFRESH_SECONDS": "1"}
-    with running_devstack_process(data, env, timeout=120) as stack:
-        yield stack
+    env = {"MONGODB_URI": mongo.uri, "STREAM_ACCOUNTS_REFRESH_SECONDS": "1"}
+    try:
+        with running_devstack_process(data, env, timeout=120) as stack:
+            yield stack
+    finally:
+        mongo.close()
 
 
 def _token(core: str, credentials: dict[str, str]) -> str:
@@ -81,6 +89,8 @@ def test_an_order_placed_on_the_exchange_reaches_only_its_owners_browser_within_
 ) -> None:
     core, sim = devstack.core_url, f"http://127.0.0.1:{devstack.ports['EXCHANGE_SIM_PORT']}"
     owner_token = _token(core, DEMO_LOGIN)  # the demo user is the local stack's admin
+    me = requests.get(f"{core}/api/auth/me", headers={"Authorization": f"Bearer {owner_token}"}, timeout=30)
+    owner_user_id = me.json()["id"]
     requests.post(
         f"{core}/api/admin/users",
         json={**OTHER, "role": "trader"},
@@ -132,8 +142,8 @@ def test_an_order_placed_on_the_exchange_reaches_only_its_owners_browser_within_
     )
     history.raise_for_status()
     trades = history.json()["trades"]
-    external = [t for t in trades if "phone_app_order_1" in json.dumps(t)]
-    assert len(external) == 1
-    assert external[0]["side"] == "BUY"
+    stored_id = external_client_order_id(owner_user_id, "phone_app_order_1")  # namespaced per user
+    external = [t for t in trades if t["client_order_id"] == stored_id]
+    assert [(t["source"], t["side"], t["status"]) for t in external] == [("external", "BUY", "filled")]
     other_history = requests.get(f"{core}/api/trades", headers={"Authorization": f"Bearer {other_token}"}, timeout=30)
     assert other_history.json()["trades"] == []
