@@ -35,7 +35,6 @@ from tradecore.observability import logger
 POSTS_IN_FLIGHT = 128
 POST_TIMEOUT_SECONDS = 5.0
 _GONE = 410
-_LOGGED_IDS = 5
 
 
 class SignedConnectionPoster:
@@ -73,17 +72,11 @@ class SignedConnectionPoster:
             return DeliveryReport(delivered=0)
         payload = frame(message_type, data, trace_id)
         outcomes = asyncio.run_coroutine_threadsafe(self._post_all(ids, payload), self._running_loop()).result()
-        report = DeliveryReport(
+        return DeliveryReport(
             delivered=sum(status == 200 for status in outcomes),
             gone=tuple(cid for cid, status in zip(ids, outcomes, strict=True) if status == _GONE),
             failed=tuple(cid for cid, status in zip(ids, outcomes, strict=True) if status not in (200, _GONE)),
         )
-        if report.failed:
-            logger.warning(
-                "message not delivered to some connections",
-                extra={"type": message_type.value, "failed": len(report.failed), "some": report.failed[:_LOGGED_IDS]},
-            )
-        return report
 
     def shutdown(self) -> None:
         with self._lock:

@@ -27,7 +27,6 @@ POST_RETRY_DELAY_SECONDS = 0.05
 # Posts per task handed to the pool: a few tasks per worker balance slow posts without paying a
 # task's overhead for every connection.
 _TASKS_PER_WORKER = 4
-_LOGGED_IDS = 5
 
 
 class _Outcome(Enum):
@@ -67,18 +66,11 @@ class ConcurrentPoster:
             pool = self._executor()
             futures = [pool.submit(self._post_chunk, chunk, message_type, data, trace_id) for chunk in chunks]
             outcomes = [outcome for future in futures for outcome in future.result()]
-        report = DeliveryReport(
+        return DeliveryReport(
             delivered=sum(outcome is _Outcome.DELIVERED for outcome in outcomes),
             gone=tuple(cid for cid, outcome in zip(ids, outcomes, strict=True) if outcome is _Outcome.GONE),
             failed=tuple(cid for cid, outcome in zip(ids, outcomes, strict=True) if outcome is _Outcome.FAILED),
         )
-        if report.failed:
-            # one line per message, not per connection: a throttled burst must not flood the logs
-            logger.warning(
-                "message not delivered to some connections",
-                extra={"type": message_type.value, "failed": len(report.failed), "some": report.failed[:_LOGGED_IDS]},
-            )
-        return report
 
     def shutdown(self) -> None:
         """Stop the pool's threads once the posts under way are done (a stopping worker calls this)."""

@@ -36,6 +36,7 @@ from tradecore.services.realtime.subscribers import SUBSCRIBERS_MAX_AGE_SECONDS,
 # Ending a session: pauses between the attempts of one step (registry removal, @connections close).
 # Short: a logout or password change waits for them.
 SESSION_RETRY_DELAYS = (0.1, 0.4)
+_LOGGED_IDS = 5  # connection ids named in the log line of a message some could not receive
 
 
 class Fanout:
@@ -148,6 +149,11 @@ class Fanout:
         if report.gone:
             _count("WebSocketConnectionsGone", len(report.gone))
         if report.failed:
+            # one line per message, not per connection: a throttled burst must not flood the logs
+            logger.warning(
+                "message not delivered to some connections",
+                extra={"type": message_type.value, "failed": len(report.failed), "some": report.failed[:_LOGGED_IDS]},
+            )
             _count("WebSocketPostsFailed", len(report.failed))
         return report.delivered
 
