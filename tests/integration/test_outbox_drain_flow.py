@@ -29,11 +29,9 @@ from devstack.local.sqs_mapping import SqsMapping, sqs_mappings
 from devstack.template.stack import read_stack
 from jobs import app as jobs_app
 from tests.integration.exchange_sim_fixtures import SimServer
-from tests.support.accounts_world import trade_container
 from tests.support.auth import add_user
-from tests.support.messages import RecordingPublisher
 from tests.support.servers import MongoServer
-from tests.support.trading_world import TradeApi, ai_service, trading_settings
+from tests.support.trading_world import TradeApi, trading_container, trading_settings
 from tradecore.bootstrap import Container, bootstrap
 from tradecore.config import Settings
 from tradecore.domain.users import Role
@@ -133,10 +131,7 @@ def settings(
 
 @pytest.fixture
 def container(settings: Settings) -> Iterator[Container]:
-    with ai_service(settings) as ai_url, trade_container(settings.model_copy(update={"ai_service_url": ai_url})) as c:
-        messages = RecordingPublisher()
-        c.__dict__["user_notifier"] = messages
-        c.__dict__["channel_publisher"] = messages
+    with trading_container(settings) as c:
         yield c
 
 

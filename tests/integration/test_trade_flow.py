@@ -19,7 +19,7 @@ from tests.support.accounts_world import trade_container
 from tests.support.auth import DEFAULT_PASSWORD, add_user, api_event
 from tests.support.messages import RecordingPublisher
 from tests.support.servers import free_port
-from tests.support.trading_world import TradeApi, ai_service, outbox_records, trading_settings
+from tests.support.trading_world import TradeApi, outbox_records, trading_container, trading_settings
 from tradecore.bootstrap import Container
 from tradecore.config import Settings
 from tradecore.domain.risk import RiskLimits
@@ -38,10 +38,7 @@ def settings(
 
 @pytest.fixture
 def container(settings: Settings) -> Iterator[Container]:
-    with ai_service(settings) as ai_url, trade_container(settings.model_copy(update={"ai_service_url": ai_url})) as c:
-        messages = RecordingPublisher()
-        c.__dict__["user_notifier"] = messages
-        c.__dict__["channel_publisher"] = messages
+    with trading_container(settings) as c:
         yield c
 
 

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from ai import app as ai_app
-from tests.support.accounts_world import accounts_settings
+from tests.support.accounts_world import accounts_settings, trade_container
 from tests.support.asgi_server import AsgiServer
 from tests.support.auth import api_event
+from tests.support.messages import RecordingPublisher
 from trade import app as trade_app
-from tradecore.bootstrap import bootstrap
+from tradecore.bootstrap import Container, bootstrap
 from tradecore.config import Settings
 from tradecore.domain.trade_json import trade_from_json
 from tradecore.domain.trades import TradeRecord
@@ -71,6 +72,17 @@ def ai_service(settings: Settings) -> Iterator[str]:
     finally:
         container.analysis_service.pending.close()
         ai_app.app.state.container = None
+
+
+@contextmanager
+def trading_container(settings: Settings) -> Iterator[Container]:
+    """The trade function's container on ``settings`` with the real AI app served on 127.0.0.1 and
+    every message to users and channels recorded (``RecordingPublisher``) instead of posted."""
+    with ai_service(settings) as ai_url, trade_container(settings.model_copy(update={"ai_service_url": ai_url})) as c:
+        messages = RecordingPublisher()
+        c.__dict__["user_notifier"] = messages
+        c.__dict__["channel_publisher"] = messages
+        yield c
 
 
 @dataclass
