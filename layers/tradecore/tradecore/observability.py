@@ -16,14 +16,16 @@ import contextvars
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -73,8 +75,49 @@ def register_secrets(values: Iterable[str]) -> None:
             _secrets.add(json.dumps(value)[1:-1])
 
 
+class SerializedEMFProvider(AmazonCloudWatchEMFProvider):
+    """Powertools' EMF provider with its metric set behind one lock.
+
+    The set is a plain dict shared by the process: a thread adding a metric (a background flush of
+    queued analyses, an in-process server running requests side by side) while the handler's
+    ``log_metrics`` serializes it raised "dictionary changed size during iteration" and lost the
+    invocation's metrics. Adding, serializing, flushing and clearing now take turns."""
+
+    _lock = threading.RLock()  # re-entrant: a flush serializes and clears; 100 metrics flush from add
+
+    def add_metric(self, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            super().add_metric(*args, **kwargs)
+
+    def add_dimension(self, name: str, value: str) -> None:
+        with self._lock:
+            super().add_dimension(name, value)
+
+    def add_metadata(self, key: str, value: Any) -> None:
+        with self._lock:
+            super().add_metadata(key, value)
+
+    def serialize_metric_set(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return super().serialize_metric_set(*args, **kwargs)
+
+    def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+        with self._lock:
+            super().flush_metrics(raise_on_empty_metrics=raise_on_empty_metrics)
+
+    def clear_metrics(self) -> None:
+        with self._lock:
+            super().clear_metrics()
+
+
 logger = Logger(logger_formatter=SpecFormatter(utc=True, use_rfc3339=True))
-metrics = Metrics()
+# Metrics keeps its sets on the class (shared by every instance): the provider is built on them
+metrics = Metrics(
+    provider=SerializedEMFProvider(
+        metric_set=Metrics._metrics, dimension_set=Metrics._dimensions, metadata_set=Metrics._metadata,
+        default_dimensions=Metrics._default_dimensions,
+    )
+)  # fmt: skip
 
 
 @lru_cache(maxsize=1)
