@@ -18,18 +18,10 @@ from typing import Any, Protocol
 
 from tradecore.domain.accounts import AccountSnapshot
 from tradecore.domain.realtime import MessageType
-from tradecore.errors import ConflictError, TradecoreError
 from tradecore.observability import logger
 from tradecore.ports.accounts import ConnectionListing
 from tradecore.ports.realtime import UserNotifier
-from tradecore.services.accounts.account_body import account_body
-from tradecore.services.accounts.account_view import AccountView
-
-
-class AccountReads(Protocol):
-    """Reads a user's account from the exchange and caches it, without their refresh slot."""
-
-    def sync(self, user_id: str) -> AccountView: ...
+from tradecore.services.realtime.account_sync import AccountReads, read_account, sync_body
 
 
 class SnapshotHistory(Protocol):
@@ -89,19 +81,11 @@ class AccountSyncJob:
     def sync_user(self, user_id: str) -> tuple[UserOutcome, bool]:
         """Read, store and push one user's account: the outcome and whether the snapshot was
         stored (True when there was none to store). Never raises."""
-        try:
-            view = self.accounts.sync(user_id)
-        except ConflictError as exc:
-            logger.debug("account not synced", extra={"user_id": user_id, "reason": exc.message})
-            return UserOutcome.SKIPPED, True
-        except TradecoreError as exc:
-            logger.debug("account not synced", extra={"user_id": user_id, "reason": exc.message})
-            return UserOutcome.FAILED, True
-        except Exception:  # noqa: BLE001 - one user's failure must not stop the others
-            logger.exception("account sync failed", extra={"user_id": user_id})
-            return UserOutcome.FAILED, True
+        kind, _, view = read_account(self.accounts, user_id)
+        if view is None:
+            return UserOutcome(kind), True
         stored = self._store(user_id, view.snapshot)
-        self.notifier.notify(user_id, MessageType.ACCOUNT_UPDATE, {"reason": "sync", **account_body(view)})
+        self.notifier.notify(user_id, MessageType.ACCOUNT_UPDATE, sync_body(view))
         return UserOutcome.SYNCED, stored
 
     def _store(self, user_id: str, snapshot: AccountSnapshot) -> bool:

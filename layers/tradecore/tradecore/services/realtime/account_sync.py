@@ -57,6 +57,23 @@ def sync_body(view: AccountView) -> dict[str, Any]:
     return {"reason": "sync", **account_body(view)}
 
 
+def read_account(accounts: AccountReads, user_id: str) -> tuple[str, str, AccountView | None]:
+    """One user's account read from the exchange (the stream's 30 s sync and the 1-minute job):
+    ``("synced", "", view)``, ``("skipped", why, None)`` when they have no usable connection (GET
+    /api/account says why), ``("failed", why, None)`` otherwise; never raises."""
+    try:
+        return "synced", "", accounts.sync(user_id)
+    except ConflictError as exc:  # no exchange connection, or the key was refused
+        logger.debug("account not synced", extra={"user_id": user_id, "reason": exc.message})
+        return "skipped", exc.message, None
+    except TradecoreError as exc:
+        logger.debug("account not synced", extra={"user_id": user_id, "reason": exc.message})
+        return "failed", exc.message, None
+    except Exception as exc:  # noqa: BLE001 - one user's failure must not stop the others
+        logger.exception("account sync failed", extra={"user_id": user_id})
+        return "failed", type(exc).__name__, None
+
+
 @dataclass
 class AccountSync:
     registry: Subscribers
@@ -89,19 +106,10 @@ class AccountSync:
     def sync_user(self, user_id: str) -> tuple[str, str]:
         """Read one user's account and tell them (blocking): ``synced``, ``skipped`` or ``failed``,
         and why; never raises."""
-        try:
-            view = self.accounts.sync(user_id)
-        except ConflictError as exc:  # no exchange connection, or the key was refused: GET says why
-            logger.debug("account not synced", extra={"user_id": user_id, "reason": exc.message})
-            return "skipped", exc.message
-        except TradecoreError as exc:
-            logger.debug("account not synced", extra={"user_id": user_id, "reason": exc.message})
-            return "failed", exc.message
-        except Exception as exc:  # noqa: BLE001 - one user's failure must not stop the others
-            logger.exception("account sync failed", extra={"user_id": user_id})
-            return "failed", type(exc).__name__
-        self.notifier.notify(user_id, MessageType.ACCOUNT_UPDATE, sync_body(view))  # best effort
-        return "synced", ""
+        kind, reason, view = read_account(self.accounts, user_id)
+        if view is not None:
+            self.notifier.notify(user_id, MessageType.ACCOUNT_UPDATE, sync_body(view))  # best effort
+        return kind, reason
 
     async def sync_once(self) -> SyncRound:
         """One round over this shard's subscribed users; a registry outage skips the round."""
