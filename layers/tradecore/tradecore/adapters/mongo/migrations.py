@@ -117,6 +117,13 @@ def _bot_decisions(db: Database, _retention_days: int) -> None:
     )
 
 
+def _reconciliation_reports(db: Database, _retention_days: int) -> None:
+    # a user's newest reconciliation reports (the report store's reads)
+    db.reconciliation_reports.create_index(
+        [("user_id", ASCENDING), ("created_at", DESCENDING)], name="user_id_created_at"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial indexes", _initial_indexes),
     Migration(2, "exchange connections", _exchange_connections),
@@ -124,6 +131,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "analysis history", _analysis_history),
     Migration(5, "bot automation", _bot_automation),
     Migration(6, "bot decisions", _bot_decisions),
+    Migration(7, "reconciliation reports by user", _reconciliation_reports),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

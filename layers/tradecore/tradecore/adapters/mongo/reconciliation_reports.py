@@ -2,14 +2,12 @@
 
 One document per run: ``_id`` is the report id (derived from the user and the run's start, so a
 retried store keeps one), the user, ``created_at`` (the run's start), its end, counts per kind,
-the repairs with what changed, the position gaps (Decimal128) and the failed lookups. The
-``user_id`` + ``created_at`` index that reads a user's newest reports is ensured on first use
-(``create_index`` is idempotent), beside the ``created_at`` one the migrations make.
+the repairs with what changed, the position gaps (Decimal128) and the failed lookups. A user's
+newest reports are read through the ``user_id_created_at`` index (migration 7).
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,18 +74,10 @@ class MongoReconciliationReports:
 
     def __init__(self, gateway: MongoGateway) -> None:
         self._gateway = gateway
-        self._indexed = False
-        self._lock = threading.Lock()
 
     @property
     def _reports(self) -> Collection:
-        collection: Collection = self._gateway.db[COLLECTION]
-        if not self._indexed:
-            with self._lock, translate_errors("index reconciliation reports"):
-                if not self._indexed:
-                    collection.create_index(INDEX, name="user_id_created_at")
-                    self._indexed = True
-        return collection
+        return self._gateway.db[COLLECTION]
 
     def add(self, report: ReconciliationReport) -> None:
         with translate_errors("store reconciliation report"):
