@@ -8,7 +8,6 @@ for tests of the gateway itself). :func:`running_devstack_process` starts the wh
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
@@ -133,18 +132,14 @@ def running_devstack_process(
         yield handle
     finally:
         if process.poll() is None:
-            # the stack's children run in sessions of their own: killing its group alone would orphan them
-            tree = descendants(process.pid)
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:
-                tree += descendants(process.pid)
+                # its children run in sessions of their own; the kernel ends them with it (devstack's
+                # parent-death signal, tests/integration/test_devstack_children.py)
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-            for pid in tree:  # whatever outlived a slow stop (nothing, when it stopped cleanly)
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
 
 
 def descendants(root: int) -> list[int]:
