@@ -125,23 +125,23 @@ def _users(container: Any, count: int) -> list[str]:
         return list(pool.map(one, range(count)))
 
 
-def _drain(container: Any, expected: int) -> list[float]:
-    """Receive every message and run the worker on batches of 10 in ``WORKERS`` threads; the
-    per-batch handler times (ms)."""
-    from devstack.local.sqs_mapping import sqs_record
-    from jobs import app as jobs_app
+def drain(url: str, expected: int, worker: Any, *, timeout_ms: int) -> list[float]:
+    """Receive ``expected`` messages from the queue at ``url`` and run ``worker`` (a jobs handler)
+    on each batch of 10 as its SQS event source would, ``WORKERS`` batches at a time; the
+    per-batch handler times (ms). Any item the worker fails stops the benchmark."""
+    import boto3
 
-    sqs = container.autotrade_queue._sqs()  # the adapter's own client (same endpoint and region)
-    url = container.settings.autotrade_queue_url
+    from devstack.local.sqs_mapping import sqs_record
+    from tests.conftest import FakeLambdaContext
+
+    sqs = boto3.client("sqs", region_name=REGION)
     arn = f"arn:aws:sqs:{REGION}:123456789012:{url.rsplit('/', 1)[-1]}"
     batch_ms: list[float] = []
 
     def invoke(messages: list[dict[str, Any]]) -> None:
-        from tests.conftest import FakeLambdaContext
-
         started = time.perf_counter()
         event = {"Records": [sqs_record(m, arn, REGION) for m in messages]}
-        response = jobs_app.autotrade(event, FakeLambdaContext(timeout_ms=60_000))
+        response = worker(event, FakeLambdaContext(timeout_ms=timeout_ms))
         if response["batchItemFailures"]:
             raise AssertionError(f"worker failures: {response}")
         sqs.delete_message_batch(QueueUrl=url, Entries=[
@@ -176,7 +176,7 @@ def _measure(count: int) -> tuple[float, float, list[float], int]:
         started = time.perf_counter()
         queued = container.auto_trader.fan_out(signal)
         fanned = time.perf_counter() - started
-        batch_ms = _drain(container, queued)
+        batch_ms = drain(container.settings.autotrade_queue_url, queued, jobs_app.autotrade, timeout_ms=60_000)
         total = time.perf_counter() - started
         decisions = container.mongo.db["bot_decisions"]
         traded = decisions.count_documents({"candle_time": CANDLE, "outcome": "traded"})

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bench.bench_autotrade import _BENCH_SECRET, _FAKE_AWS, REGION, _servers
+from bench.bench_autotrade import _BENCH_SECRET, _FAKE_AWS, REGION, _servers, drain
 from bench.result import Result, percentile
 
 USERS = 100
@@ -86,42 +86,6 @@ def _user(container: Any, index: int) -> str:
     return user_id
 
 
-def _drain(container: Any, expected: int) -> list[float]:
-    """Receive every message and run the worker on batches of 10 in ``WORKERS`` threads; the
-    per-batch handler times (ms)."""
-    from devstack.local.sqs_mapping import sqs_record
-    from jobs import app as jobs_app
-    from tests.conftest import FakeLambdaContext
-
-    sqs = container.reconcile_queue._sqs()  # the adapter's own client (same endpoint and region)
-    url = container.settings.reconcile_queue_url
-    arn = f"arn:aws:sqs:{REGION}:123456789012:{url.rsplit('/', 1)[-1]}"
-    batch_ms: list[float] = []
-
-    def invoke(messages: list[dict[str, Any]]) -> None:
-        started = time.perf_counter()
-        event = {"Records": [sqs_record(m, arn, REGION) for m in messages]}
-        response = jobs_app.reconcile_worker(event, FakeLambdaContext(timeout_ms=120_000))
-        if response["batchItemFailures"]:
-            raise AssertionError(f"worker failures: {response}")
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])  # fmt: skip
-        batch_ms.append((time.perf_counter() - started) * 1000)
-
-    received = 0
-    with ThreadPoolExecutor(WORKERS) as pool:
-        futures = []
-        while received < expected:
-            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300,
-                                        WaitTimeSeconds=1).get("Messages", [])  # fmt: skip
-            received += len(batch)
-            if batch:
-                futures.append(pool.submit(invoke, batch))
-        for future in futures:
-            future.result()
-    return batch_ms
-
-
 def _measure(count: int) -> tuple[float, float, list[float], int]:
     from jobs import app as jobs_app
     from tests.conftest import FakeLambdaContext
@@ -137,7 +101,7 @@ def _measure(count: int) -> tuple[float, float, list[float], int]:
         started = time.perf_counter()
         queued = jobs_app.reconcile({"id": "bench"}, FakeLambdaContext(timeout_ms=60_000))["queued"]
         fanned = time.perf_counter() - started
-        batch_ms = _drain(container, queued)
+        batch_ms = drain(container.settings.reconcile_queue_url, queued, jobs_app.reconcile_worker, timeout_ms=120_000)
         total = time.perf_counter() - started
         reports = list(container.mongo.db["reconciliation_reports"].find({}, {"user_id": 1, "repaired": 1}))
         repaired = sum(int(report["repaired"]) for report in reports)
